@@ -1,0 +1,111 @@
+// The decode stage reads a record's bytes in place and overwrites one PacketView per packet
+// (gopacket's DecodingLayerParser idea): no objects, strings or slices per packet.
+
+/** What decodePacket found. TCP is the only kind the flow stage consumes; the rest are counted. */
+export const enum DecodeKind {
+  Tcp = 0,
+  /** Header lies: lengths past the packet, IHL < 5, data offset < 5, chain too long... */
+  Malformed = 1,
+  /** Snaplen cut the packet before the TCP header ended (not a lie, just short). */
+  Truncated = 2,
+  Udp = 3,
+  Icmp = 4,
+  Icmp6 = 5,
+  /** Other IP protocols (GRE, ESP, SCTP, ...). */
+  OtherIp = 6,
+  /** A non-first IPv4/IPv6 fragment: no transport header in it. */
+  Fragment = 7,
+  Arp = 8,
+  /** Ethernet/SLL frames whose ethertype is not IP/ARP (LLDP, STP, ...), and 802.3 LLC frames. */
+  OtherLink = 9,
+  /** A link type we do not decode. */
+  UnsupportedLink = 10,
+}
+
+/** Names used in reports for DecodeKind, indexed by the enum value. */
+export const DECODE_KIND_NAMES = [
+  'tcp', 'malformed', 'truncated', 'udp', 'icmp', 'icmp6', 'other-ip', 'ip-fragment', 'arp',
+  'other-link', 'unsupported-link',
+] as const;
+
+export const TCP_FIN = 0x001;
+export const TCP_SYN = 0x002;
+export const TCP_RST = 0x004;
+export const TCP_PSH = 0x008;
+export const TCP_ACK = 0x010;
+export const TCP_URG = 0x020;
+export const TCP_ECE = 0x040;
+export const TCP_CWR = 0x080;
+/** The ninth flag (AE / NS, RFC 3540), bit 0 of byte 12. */
+export const TCP_AE = 0x100;
+
+/**
+ * One packet's decoded fields, overwritten for every packet. Numbers only; addresses are kept as
+ * 32-bit words so the flow table can hash them without formatting.
+ */
+export class PacketView {
+  /** Set by the decoder: the DecodeKind of this packet. */
+  kind: DecodeKind = DecodeKind.Malformed;
+  /** When kind is Malformed or Truncated: a short stable reason ('ipv4-ihl', 'tcp-data-offset', ...). */
+  problem = '';
+
+  // --- link layer
+  linkType = 0;
+  /** Number of VLAN tags (802.1Q / 802.1ad) stripped. */
+  vlanDepth = 0;
+  /** Outermost VLAN id, or -1. */
+  vlanId = -1;
+
+  // --- network layer
+  /** 4 or 6 when an IP header was decoded, else 0. */
+  ipVersion: 0 | 4 | 6 = 0;
+  /**
+   * Source / destination address words. IPv4: word 0 holds the address (unsigned, network order as
+   * a number, e.g. 10.0.0.1 = 0x0a000001), words 1-3 are 0. IPv6: four big-endian words.
+   */
+  readonly src = new Uint32Array(4);
+  readonly dst = new Uint32Array(4);
+  /** IP protocol / IPv6 final next header. */
+  ipProtocol = 0;
+  ttl = 0;
+  /** IP total length from the header (IPv4 total length; IPv6 40 + payload length). */
+  ipTotalLength = 0;
+  /** True when this is a first fragment (MF set, offset 0): TCP header present, payload incomplete. */
+  firstFragment = false;
+
+  // --- TCP
+  srcPort = 0;
+  dstPort = 0;
+  /** Unsigned 32-bit sequence number. */
+  seq = 0;
+  /** Unsigned 32-bit acknowledgement number. */
+  ack = 0;
+  /** All nine flags: TCP_FIN .. TCP_AE. */
+  flags = 0;
+  window = 0;
+  /** TCP header length in bytes (data offset * 4). */
+  tcpHeaderLength = 0;
+  /** Payload length from the IP lengths (not the captured length: snaplen cuts payloads). */
+  payloadLength = 0;
+  /** Payload bytes actually present in the record. */
+  capturedPayloadLength = 0;
+  /** Offset of the TCP header in `data`. */
+  tcpOffset = 0;
+  /** Offset of the IP header in `data`. */
+  ipOffset = 0;
+  /** The record buffer this view points into (valid only during the record callback). */
+  data: Buffer = EMPTY;
+
+  // --- TCP options (-1 / false when absent)
+  mss = -1;
+  windowScale = -1;
+  sackPermitted = false;
+  /** Number of SACK blocks (0-4); edges in sackBlocks[2i], sackBlocks[2i+1]. */
+  sackBlockCount = 0;
+  readonly sackBlocks = new Uint32Array(8);
+  hasTimestamp = false;
+  tsVal = 0;
+  tsEcr = 0;
+}
+
+const EMPTY = Buffer.alloc(0);

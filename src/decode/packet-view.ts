@@ -39,6 +39,21 @@ export const TCP_CWR = 0x080;
 /** The ninth flag (AE / NS, RFC 3540), bit 0 of byte 12. */
 export const TCP_AE = 0x100;
 
+// Non-fatal oddities on a packet that still decoded, as bits of PacketView.anomalies. They are
+// counted apart from malformed reasons because the packet is used as usual.
+/** IPv4 total length 0: TSO/GSO capture on the sending host; the captured length was used. */
+export const ANOMALY_IPV4_TOTAL_LENGTH_ZERO = 0x1;
+/** IPv6 payload length 0 without a jumbo option (Linux BIG TCP / GSO); the captured length was used. */
+export const ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO = 0x2;
+/** IPv6 jumbogram (RFC 2675): the payload length came from the hop-by-hop Jumbo Payload option. */
+export const ANOMALY_IPV6_JUMBO = 0x4;
+/** A TCP option had a bad length (0, 1, past the header, wrong for its kind); parsing stopped/skipped it. */
+export const ANOMALY_TCP_OPTIONS = 0x8;
+/** Names of the anomaly bits, indexed by bit position (bit i = 1 << i). */
+export const ANOMALY_NAMES = [
+  'ipv4-total-length-zero', 'ipv6-payload-length-zero', 'ipv6-jumbo', 'tcp-options',
+] as const;
+
 /**
  * One packet's decoded fields, overwritten for every packet. Numbers only; addresses are kept as
  * 32-bit words so the flow table can hash them without formatting.
@@ -72,6 +87,12 @@ export class PacketView {
   ipTotalLength = 0;
   /** True when this is a first fragment (MF set, offset 0): TCP header present, payload incomplete. */
   firstFragment = false;
+  /** IPv4 header length (IHL * 4), or IPv6 40 + extension headers: where the transport header starts. */
+  ipHeaderLength = 0;
+  /** IPv4 identification (lets the flow stage tell a duplicated capture from a retransmission), else -1. */
+  ipId = -1;
+  /** ANOMALY_* bits: oddities that did not stop the decode. 0 for almost every packet. */
+  anomalies = 0;
 
   // --- TCP
   srcPort = 0;

@@ -1,0 +1,254 @@
+// One connection's bookkeeping, updated per packet. The update does not allocate except when it
+// logs a segment worth keeping (handshake, FIN/RST and the close that follows).
+
+import {
+  TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type PacketView,
+} from '../decode/packet-view.js';
+import { rel32, unwrap } from './sequence.js';
+import {
+  SEG_ACKS_PEER_FIN, SEG_ACKS_UNSEEN, SEG_DATA_AFTER_FIN, SEG_FOLDED, SEG_KEEPALIVE,
+  SEG_RETRANSMISSION, SEG_ZERO_WINDOW,
+  type Connection, type Dir, type DirectionFacts, type EndReason, type RoleReason, type Segment,
+} from './types.js';
+import { recordHistory, ZeekHistoryState } from './zeek-history.js';
+
+/** The first packets of a connection are always logged: they are the handshake. */
+const HEAD_SEGMENTS = 6;
+const CONTROL = TCP_SYN | TCP_FIN | TCP_RST;
+/** Marks that make a segment worth its own log line. */
+const NOTABLE = SEG_ACKS_PEER_FIN | SEG_DATA_AFTER_FIN | SEG_ACKS_UNSEEN;
+
+function newDirection(): DirectionFacts {
+  return {
+    packets: 0, bytes: 0, uniqueBytes: 0, firstUs: -1, lastUs: -1,
+    baseSeq: 0, baseFromSyn: false, maxSeqEnd: 0, maxAck: -1,
+    synUs: -1, synCount: 0, synAck: false,
+    finUs: -1, finLastUs: -1, finSeq: -1, finCount: 0, finAckedUs: -1,
+    rstUs: -1, rstCount: 0, rstSeq: -1, rstWithAck: false,
+    retransmissions: 0, retransmittedBytes: 0, ackedUnseenEvents: 0, ackedUnseenBytes: 0,
+    zeroWindows: 0, keepAlives: 0, dataAfterFin: 0,
+    mss: -1, windowScale: -1, sackPermitted: false, timestamps: false,
+  };
+}
+
+export class FlowConnection implements Connection {
+  id: number;
+  input: number;
+  family: 4 | 6;
+  readonly addrs: [Uint32Array, Uint32Array];
+  readonly ports: [number, number];
+  roleReason: RoleReason;
+  firstUs: number;
+  lastUs: number;
+  firstPacket: number;
+  lastPacket: number;
+  readonly dirs: [DirectionFacts, DirectionFacts] = [newDirection(), newDirection()];
+  readonly log: Segment[] = [];
+  foldedPackets = 0;
+  previousId: number | null = null;
+  reusedAtUs = -1;
+  reusedById: number | null = null;
+  endReason: EndReason = 'capture-end';
+
+  // --- table internals (not part of the Connection contract)
+  /** Hash of the 4-tuple (symmetric), and the next connection in the same bucket. */
+  hash = 0;
+  nextInBucket: FlowConnection | null = null;
+  /** Links in the table's recency list (open or closed list). */
+  newer: FlowConnection | null = null;
+  older: FlowConnection | null = null;
+  /** Which recency list it is on: false = open, true = closed (both FINs or a RST seen). */
+  closed = false;
+  /** Base sequence known for a direction (from its SYN, its first segment, or the peer's ACK). */
+  private readonly baseKnown = [false, false];
+  private packetCount = 0;
+  /** Segments logged individually since the close began. */
+  private closeLogged = 0;
+  private readonly zeek = new ZeekHistoryState();
+
+  constructor(id: number, input: number, view: PacketView, clientIsSource: boolean, roleReason: RoleReason, timeUs: number, packet: number) {
+    this.id = id;
+    this.input = input;
+    this.family = view.ipVersion === 6 ? 6 : 4;
+    const a = new Uint32Array(view.src), b = new Uint32Array(view.dst);
+    this.addrs = clientIsSource ? [a, b] : [b, a];
+    this.ports = clientIsSource ? [view.srcPort, view.dstPort] : [view.dstPort, view.srcPort];
+    this.roleReason = roleReason;
+    this.firstUs = timeUs;
+    this.lastUs = timeUs;
+    this.firstPacket = packet;
+    this.lastPacket = packet;
+    // Zeek marks a flipped originator with '^' (see the conformance README).
+    if (roleReason === 'syn-ack' || roleReason === 'well-known-port') this.zeek.history = '^';
+  }
+
+  get history(): string { return this.zeek.history; }
+
+  /** Direction of a packet: 0 when it goes client -> server. */
+  directionOf(view: PacketView): Dir {
+    return view.srcPort === this.ports[0] && view.dstPort === this.ports[1] &&
+      sameAddr(view.src, this.addrs[0]) && sameAddr(view.dst, this.addrs[1]) ? 0 : 1;
+  }
+
+  /** Both FINs or a RST: the table moves it to the closed list. */
+  isClosed(): boolean {
+    const c = this.dirs[0], s = this.dirs[1];
+    return c.rstUs >= 0 || s.rstUs >= 0 || (c.finUs >= 0 && s.finUs >= 0);
+  }
+
+  /** Whether a SYN from `dir` with raw sequence `seq` is a retransmission of this connection's SYN. */
+  isSameSyn(dir: Dir, seq: number): boolean {
+    const f = this.dirs[dir];
+    return f.synCount > 0 && f.baseSeq === seq;
+  }
+
+  /** True when `seq` sits far outside what this direction has used so far (a different ISN space). */
+  isFarFrom(dir: Dir, seq: number): boolean {
+    if (!this.baseKnown[dir]) return false;
+    const f = this.dirs[dir];
+    const r = unwrap(rel32(seq, f.baseSeq), f.maxSeqEnd);
+    // A window's worth either side is still this connection; beyond 1 GiB it cannot be.
+    return r < -0x40000000 || r > f.maxSeqEnd + 0x40000000;
+  }
+
+  update(view: PacketView, dir: Dir, timeUs: number, packet: number, closeLogLimit: number): void {
+    const f = this.dirs[dir];
+    const peer = this.dirs[dir === 0 ? 1 : 0];
+    const flags = view.flags;
+    const len = view.payloadLength;
+    const syn = (flags & TCP_SYN) !== 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    const rst = (flags & TCP_RST) !== 0;
+    this.packetCount++;
+    if (timeUs > this.lastUs) this.lastUs = timeUs;
+    this.lastPacket = packet;
+    f.packets++;
+    f.bytes += len;
+    if (f.firstUs < 0) f.firstUs = timeUs;
+    f.lastUs = timeUs;
+
+    if (syn) {
+      if (f.synCount === 0) {
+        f.synUs = timeUs;
+        f.synAck = (flags & TCP_ACK) !== 0;
+        f.baseSeq = view.seq;
+        f.baseFromSyn = true;
+        f.maxSeqEnd = 0;
+        this.baseKnown[dir] = true;
+        f.mss = view.mss;
+        f.windowScale = view.windowScale;
+        f.sackPermitted = view.sackPermitted;
+        f.timestamps = view.hasTimestamp;
+      }
+      f.synCount++;
+    } else if (!this.baseKnown[dir]) {
+      // Mid-stream: count from the first sequence number we see.
+      f.baseSeq = view.seq;
+      f.maxSeqEnd = 0;
+      this.baseKnown[dir] = true;
+    }
+
+    let marks = 0;
+    const relSeq = unwrap(rel32(view.seq, f.baseSeq), f.maxSeqEnd);
+    const dataStart = syn ? relSeq + 1 : relSeq;
+    const dataEnd = dataStart + len;
+    const seqEnd = dataEnd + (fin ? 1 : 0);
+
+    if (!syn && !rst && !fin && len <= 1 && dataStart === f.maxSeqEnd - 1 && (flags & TCP_ACK) !== 0) {
+      // A keep-alive probe sits one below snd_nxt, empty (Linux) or with one old byte (Windows).
+      marks |= SEG_KEEPALIVE;
+      f.keepAlives++;
+    } else if (!syn && !rst && (len > 0 || fin) && dataStart < f.maxSeqEnd) {
+      marks |= SEG_RETRANSMISSION;
+      f.retransmissions++;
+      f.retransmittedBytes += Math.max(0, Math.min(len, f.maxSeqEnd - dataStart));
+    }
+
+    if (len > 0 && f.finUs >= 0 && dataEnd > f.finSeq && !(fin && dataEnd === f.finSeq)) {
+      marks |= SEG_DATA_AFTER_FIN;
+      f.dataAfterFin++;
+    }
+    if (fin) {
+      if (f.finCount === 0) {
+        f.finUs = timeUs;
+        f.finSeq = dataEnd;
+      } else if (dataEnd === f.finSeq) {
+        marks |= SEG_RETRANSMISSION;
+      }
+      f.finCount++;
+      f.finLastUs = timeUs;
+    }
+    if (!rst && seqEnd > f.maxSeqEnd) {
+      const newData = dataEnd - Math.max(dataStart, f.maxSeqEnd);
+      if (newData > 0) f.uniqueBytes += newData;
+      f.maxSeqEnd = seqEnd;
+    }
+    if (rst) {
+      if (f.rstCount === 0) {
+        f.rstUs = timeUs;
+        f.rstSeq = relSeq;
+        f.rstWithAck = (flags & TCP_ACK) !== 0;
+      }
+      f.rstCount++;
+    }
+
+    let relAck = -1;
+    if ((flags & TCP_ACK) !== 0) {
+      const peerDir: Dir = dir === 0 ? 1 : 0;
+      if (!this.baseKnown[peerDir]) {
+        // The peer has not spoken yet: its next sequence number is what we acknowledge.
+        peer.baseSeq = view.ack;
+        peer.maxSeqEnd = 0;
+        this.baseKnown[peerDir] = true;
+      }
+      relAck = unwrap(rel32(view.ack, peer.baseSeq), Math.max(peer.maxSeqEnd, f.maxAck));
+      if (relAck > peer.maxSeqEnd && !rst) {
+        // The capture dropped what this ACK covers (or the peer's FIN we never saw).
+        marks |= SEG_ACKS_UNSEEN;
+        peer.ackedUnseenEvents++;
+        peer.ackedUnseenBytes += relAck - peer.maxSeqEnd;
+        peer.maxSeqEnd = relAck;
+      }
+      if (peer.finUs >= 0 && peer.finAckedUs < 0 && relAck > peer.finSeq && !rst) {
+        peer.finAckedUs = timeUs;
+        marks |= SEG_ACKS_PEER_FIN;
+      }
+      if (relAck > f.maxAck) f.maxAck = relAck;
+    }
+    if (view.window === 0 && !rst && !syn) {
+      marks |= SEG_ZERO_WINDOW;
+      f.zeroWindows++;
+    }
+
+    recordHistory(this.zeek, dir, flags, view.seq, len, view.window, (marks & SEG_RETRANSMISSION) !== 0);
+    this.log1(dir, packet, timeUs, flags, marks, relSeq, relAck, len, view.window, closeLogLimit);
+  }
+
+  private log1(dir: Dir, packet: number, timeUs: number, flags: number, marks: number, seq: number,
+    ack: number, len: number, window: number, closeLogLimit: number): void {
+    const closing = this.closeLogged > 0 || (flags & (TCP_FIN | TCP_RST)) !== 0;
+    const keep = this.packetCount <= HEAD_SEGMENTS || (flags & CONTROL) !== 0 || (marks & NOTABLE) !== 0 ||
+      (closing && this.closeLogged < closeLogLimit);
+    if (keep) {
+      if (closing) this.closeLogged++;
+      this.log.push({ dir, packet, timeUs, flags, marks, seq, ack, len, window, count: 1, lastTimeUs: timeUs });
+      return;
+    }
+    this.foldedPackets++;
+    const last = this.log[this.log.length - 1];
+    if (last !== undefined && (last.marks & SEG_FOLDED) !== 0) {
+      last.count++;
+      last.len += len;
+      last.flags |= flags;
+      last.marks |= marks;
+      last.ack = ack;
+      last.lastTimeUs = timeUs;
+      return;
+    }
+    this.log.push({ dir, packet, timeUs, flags, marks: marks | SEG_FOLDED, seq, ack, len, window, count: 1, lastTimeUs: timeUs });
+  }
+}
+
+function sameAddr(a: Uint32Array, b: Uint32Array): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}

@@ -1,0 +1,214 @@
+// The connection table: a hash of 4-tuples to live connections, with two recency lists (open and
+// closed) so that expiry and eviction are O(1) per packet. Memory follows live connections: a
+// finished connection is handed to the caller and forgotten.
+
+import { DecodeKind, TCP_ACK, TCP_SYN, type PacketView } from '../decode/packet-view.js';
+import { FlowConnection } from './connection.js';
+import {
+  DEFAULT_FLOW_OPTIONS, type Connection, type Dir, type FlowOptions, type FlowStats, type RoleReason,
+} from './types.js';
+
+export type ConnectionHandler = (connection: Connection) => void;
+
+/** Ports below this are services; above, a port is taken as ephemeral when guessing roles. */
+const WELL_KNOWN_LIMIT = 1024;
+/** Registered service ports often seen above 1024 (databases, proxies, alt-HTTP, brokers). */
+const SERVICE_PORTS = new Set([
+  1433, 1521, 2049, 2181, 2379, 3000, 3128, 3306, 3389, 4369, 5000, 5432, 5601, 5672, 5900, 6379,
+  6443, 8000, 8008, 8080, 8081, 8086, 8443, 8888, 9000, 9042, 9090, 9092, 9200, 9300, 11211, 27017,
+]);
+
+function isServicePort(port: number): boolean {
+  return port < WELL_KNOWN_LIMIT || SERVICE_PORTS.has(port);
+}
+
+/** Symmetric 31-bit hash of a 4-tuple: both directions land in the same bucket. */
+function tupleHash(view: PacketView): number {
+  const s = view.src, d = view.dst;
+  let hs = Math.imul(s[0] ^ Math.imul(s[1], 0x9e3779b1) ^ Math.imul(s[2], 0x85ebca6b) ^ Math.imul(s[3], 0xc2b2ae35), 0x27d4eb2f);
+  hs ^= Math.imul(view.srcPort + 1, 0x165667b1);
+  let hd = Math.imul(d[0] ^ Math.imul(d[1], 0x9e3779b1) ^ Math.imul(d[2], 0x85ebca6b) ^ Math.imul(d[3], 0xc2b2ae35), 0x27d4eb2f);
+  hd ^= Math.imul(view.dstPort + 1, 0x165667b1);
+  let h = hs ^ hd;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h & 0x3fffffff;
+}
+
+function matches(c: FlowConnection, view: PacketView): boolean {
+  const a = c.addrs[0], b = c.addrs[1], s = view.src, d = view.dst;
+  if (view.srcPort === c.ports[0] && view.dstPort === c.ports[1] &&
+    s[0] === a[0] && s[1] === a[1] && s[2] === a[2] && s[3] === a[3] &&
+    d[0] === b[0] && d[1] === b[1] && d[2] === b[2] && d[3] === b[3]) return true;
+  return view.srcPort === c.ports[1] && view.dstPort === c.ports[0] &&
+    s[0] === b[0] && s[1] === b[1] && s[2] === b[2] && s[3] === b[3] &&
+    d[0] === a[0] && d[1] === a[1] && d[2] === a[2] && d[3] === a[3];
+}
+
+/** A doubly linked recency list, least recently active at `oldest`. */
+class RecencyList {
+  oldest: FlowConnection | null = null;
+  newest: FlowConnection | null = null;
+  size = 0;
+
+  append(c: FlowConnection): void {
+    c.older = this.newest;
+    c.newer = null;
+    if (this.newest !== null) this.newest.newer = c;
+    else this.oldest = c;
+    this.newest = c;
+    this.size++;
+  }
+
+  remove(c: FlowConnection): void {
+    if (c.older !== null) c.older.newer = c.newer;
+    else this.oldest = c.newer;
+    if (c.newer !== null) c.newer.older = c.older;
+    else this.newest = c.older;
+    c.older = c.newer = null;
+    this.size--;
+  }
+}
+
+export class FlowTable {
+  readonly options: FlowOptions;
+  readonly stats: FlowStats = { connections: 0, reused: 0, evicted: 0, idleFinished: 0, peakLive: 0, timeWentBackwards: 0 };
+  private readonly buckets = new Map<number, FlowConnection>();
+  private readonly open = new RecencyList();
+  private readonly closed = new RecencyList();
+  private readonly onFinished: ConnectionHandler;
+  private nextId: number;
+  private nowUs = -Infinity;
+
+  /** `firstId` lets several tables (one per input) number connections without clashing. */
+  constructor(onFinished: ConnectionHandler, options: Partial<FlowOptions> = {}, firstId = 1) {
+    this.options = { ...DEFAULT_FLOW_OPTIONS, ...options };
+    this.onFinished = onFinished;
+    this.nextId = firstId;
+  }
+
+  get live(): number { return this.open.size + this.closed.size; }
+
+  /** Feeds one decoded packet (view.kind must be DecodeKind.Tcp). */
+  add(view: PacketView, timeUs: number, packet: number, input = 0): void {
+    if (view.kind !== DecodeKind.Tcp) return;
+    if (timeUs < this.nowUs) this.stats.timeWentBackwards++;
+    else this.nowUs = timeUs;
+    this.expire();
+
+    const hash = tupleHash(view);
+    let conn = this.buckets.get(hash) ?? null;
+    while (conn !== null && !matches(conn, view)) conn = conn.nextInBucket;
+
+    const isSyn = (view.flags & TCP_SYN) !== 0 && (view.flags & TCP_ACK) === 0;
+    if (conn !== null && isSyn) {
+      const dir = conn.directionOf(view);
+      if (this.startsNewConnection(conn, dir, view)) {
+        const next = this.create(view, hash, timeUs, packet, input);
+        next.previousId = conn.id;
+        conn.reusedAtUs = timeUs;
+        conn.reusedById = next.id;
+        this.finish(conn, 'reused');
+        this.stats.reused++;
+        conn = next;
+      }
+    }
+    if (conn === null) conn = this.create(view, hash, timeUs, packet, input);
+
+    const dir: Dir = conn.directionOf(view);
+    conn.update(view, dir, timeUs, packet, this.options.closeLogLimit);
+    const list = conn.closed ? this.closed : this.open;
+    list.remove(conn);
+    if (!conn.closed && conn.isClosed()) conn.closed = true;
+    (conn.closed ? this.closed : this.open).append(conn);
+  }
+
+  /** Hands on every live connection (end of input), oldest first. */
+  flush(): void {
+    const all: FlowConnection[] = [];
+    for (let c = this.open.oldest; c !== null; c = c.newer) all.push(c);
+    for (let c = this.closed.oldest; c !== null; c = c.newer) all.push(c);
+    all.sort((x, y) => x.id - y.id);
+    for (const c of all) this.finish(c, 'capture-end');
+  }
+
+  /**
+   * A SYN on a live 4-tuple starts a new connection when the old one has closed (the kernel reuses
+   * ports within seconds), or when its ISN is not the one already seen from that side; a
+   * retransmitted SYN (same ISN) stays in the old one.
+   */
+  private startsNewConnection(conn: FlowConnection, dir: Dir, view: PacketView): boolean {
+    if (conn.isSameSyn(dir, view.seq)) return false;
+    if (conn.isClosed()) return true;
+    if (conn.dirs[dir].synCount > 0) return true;
+    // Picked up mid-stream: a SYN inside the sequence space in use is odd but not a new connection.
+    return conn.isFarFrom(dir, view.seq) || conn.dirs[dir].packets === 0;
+  }
+
+  private create(view: PacketView, hash: number, timeUs: number, packet: number, input: number): FlowConnection {
+    let clientIsSource = true;
+    let reason: RoleReason = 'first-sender';
+    const syn = (view.flags & TCP_SYN) !== 0;
+    const ack = (view.flags & TCP_ACK) !== 0;
+    if (syn && !ack) reason = 'syn';
+    else if (syn && ack) { reason = 'syn-ack'; clientIsSource = false; }
+    else if (isServicePort(view.srcPort) && !isServicePort(view.dstPort)) {
+      reason = 'well-known-port';
+      clientIsSource = false;
+    }
+    const conn = new FlowConnection(this.nextId++, input, view, clientIsSource, reason, timeUs, packet);
+    conn.hash = hash;
+    conn.nextInBucket = this.buckets.get(hash) ?? null;
+    this.buckets.set(hash, conn);
+    this.open.append(conn);
+    this.stats.connections++;
+    if (this.live > this.stats.peakLive) this.stats.peakLive = this.live;
+    if (this.live > this.options.maxLive) this.evictOne();
+    return conn;
+  }
+
+  /** Finishes connections that are over: closed and quiet past TIME_WAIT, or idle past the limit. */
+  private expire(): void {
+    const now = this.nowUs;
+    let c = this.closed.oldest;
+    while (c !== null && now - c.lastUs > this.options.timeWaitUs) {
+      this.finish(c, 'closed-quiet');
+      c = this.closed.oldest;
+    }
+    c = this.open.oldest;
+    while (c !== null && now - c.lastUs > this.options.idleUs) {
+      this.finish(c, 'idle');
+      this.stats.idleFinished++;
+      c = this.open.oldest;
+    }
+  }
+
+  private evictOne(): void {
+    const a = this.open.oldest, b = this.closed.oldest;
+    const victim = a === null ? b : b === null ? a : (b.lastUs <= a.lastUs ? b : a);
+    if (victim === null) return;
+    this.finish(victim, 'evicted');
+    this.stats.evicted++;
+  }
+
+  private finish(conn: FlowConnection, reason: Connection['endReason']): void {
+    (conn.closed ? this.closed : this.open).remove(conn);
+    this.unlink(conn);
+    conn.endReason = reason;
+    this.onFinished(conn);
+  }
+
+  private unlink(conn: FlowConnection): void {
+    const head = this.buckets.get(conn.hash) ?? null;
+    if (head === conn) {
+      if (conn.nextInBucket === null) this.buckets.delete(conn.hash);
+      else this.buckets.set(conn.hash, conn.nextInBucket);
+    } else {
+      let p = head;
+      while (p !== null && p.nextInBucket !== conn) p = p.nextInBucket;
+      if (p !== null) p.nextInBucket = conn.nextInBucket;
+    }
+    conn.nextInBucket = null;
+  }
+}

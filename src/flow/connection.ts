@@ -49,6 +49,7 @@ export class FlowConnection implements Connection {
   reusedAtUs = -1;
   reusedById: number | null = null;
   endReason: EndReason = 'capture-end';
+  observedUntilUs = -1;
 
   // --- table internals (not part of the Connection contract)
   /** Hash of the 4-tuple (symmetric), and the next connection in the same bucket. */

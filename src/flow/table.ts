@@ -124,8 +124,12 @@ export class FlowTable {
     (conn.closed ? this.closed : this.open).append(conn);
   }
 
-  /** Hands on every live connection (end of input), oldest first. */
-  flush(): void {
+  /**
+   * Hands on every live connection (end of input) in id order. `endUs` is the input's last packet
+   * time (any packet, not only TCP): connections were watched until then.
+   */
+  flush(endUs = -Infinity): void {
+    if (endUs > this.nowUs) this.nowUs = endUs;
     const all: FlowConnection[] = [];
     for (let c = this.open.oldest; c !== null; c = c.newer) all.push(c);
     for (let c = this.closed.oldest; c !== null; c = c.newer) all.push(c);
@@ -196,6 +200,7 @@ export class FlowTable {
     (conn.closed ? this.closed : this.open).remove(conn);
     this.unlink(conn);
     conn.endReason = reason;
+    conn.observedUntilUs = Math.max(this.nowUs, conn.lastUs);
     this.onFinished(conn);
   }
 

@@ -156,6 +156,8 @@ export interface Connection {
   /** Id of the connection that took over the 4-tuple. */
   reusedById: number | null;
   endReason: EndReason;
+  /** Until when the capture watched it: the input's end, the reusing SYN, or the expiry moment. */
+  observedUntilUs: number;
   /** Packets whose TCP header lied or was cut inside this connection are not here: they are counted per input. */
 }
 

@@ -1,0 +1,165 @@
+// Runs both endpoints' state machines over a connection's segment log. Each logged segment becomes
+// events for its sender (send*) and its receiver (recv*), applied at the time the segment passed the
+// capture point. Every transition keeps the packet that caused it, so any verdict can be explained.
+
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
+import { SEG_ACKS_PEER_FIN, SEG_FOLDED, type Connection, type Dir } from '../flow/index.js';
+import { nextState, type TcpEvent, type TcpState } from './states.js';
+
+export interface StateChange {
+  state: TcpState;
+  /** Epoch microseconds at the capture point (for 'timeout', when the timer runs out). */
+  atUs: number;
+  /** Packet number that caused it, or null for timers and inferred starts. */
+  packet: number | null;
+  /** What caused it: an event, 'start' (first seen), or 'mid-stream' (picked up established). */
+  cause: TcpEvent | 'start' | 'mid-stream' | 'implied';
+}
+
+export interface SideRun {
+  changes: StateChange[];
+  /** Last FIN received while in TIME_WAIT restarts the 2MSL timer (RFC 9293 3.6.1; Linux does). */
+  timeWaitSinceUs: number;
+  /** Retransmitted FINs from the peer that reached this side while in TIME_WAIT. */
+  finsInTimeWait: number;
+  /** RSTs received while in TIME_WAIT (RFC 1337 assassination). */
+  rstInTimeWait: { atUs: number; packet: number } | null;
+  /** The side was in this state when the connection's 4-tuple was reused. */
+  stateAtReuse: TcpState | null;
+}
+
+function newSide(): SideRun {
+  return { changes: [], timeWaitSinceUs: -1, finsInTimeWait: 0, rstInTimeWait: null, stateAtReuse: null };
+}
+
+function current(side: SideRun): TcpState | null {
+  const n = side.changes.length;
+  return n === 0 ? null : side.changes[n - 1].state;
+}
+
+function enter(side: SideRun, state: TcpState, atUs: number, packet: number | null, cause: StateChange['cause']): void {
+  side.changes.push({ state, atUs, packet, cause });
+  if (state === 'TIME_WAIT') side.timeWaitSinceUs = atUs;
+}
+
+function apply(side: SideRun, event: TcpEvent, atUs: number, packet: number | null): boolean {
+  const from = current(side);
+  if (from === null) return false;
+  const to = nextState(from, event);
+  if (to === null) return false;
+  if (from === 'TIME_WAIT' && event === 'recvRst') side.rstInTimeWait = { atUs, packet: packet ?? 0 };
+  enter(side, to, atUs, packet, event);
+  return true;
+}
+
+/** Closes TIME_WAIT sides whose 2MSL timer ran out before `nowUs`. */
+function runTimers(sides: [SideRun, SideRun], nowUs: number, timeWaitUs: number): void {
+  for (const side of sides) {
+    if (current(side) === 'TIME_WAIT' && side.timeWaitSinceUs + timeWaitUs <= nowUs) {
+      apply(side, 'timeout', side.timeWaitSinceUs + timeWaitUs, null);
+    }
+  }
+}
+
+/**
+ * Replays the log. Returns [client, server] runs. A side still in TIME_WAIT at the end gets its
+ * timeout transition at the moment the timer will run out, which may lie after the capture's end:
+ * the report decides what was observed.
+ */
+export function runStateMachines(conn: Connection, timeWaitUs: number): [SideRun, SideRun] {
+  const sides: [SideRun, SideRun] = [newSide(), newSide()];
+  const finSent = [false, false];
+  // A FIN passes the capture point before its receiver processes it. When the receiver's own FIN
+  // crossed it (a simultaneous close), replaying "received" at capture time would invent a
+  // CLOSE_WAIT. So the receipt waits until the receiver shows it (its ACK covers the FIN), or the
+  // FIN's sender sends again (segments from one sender arrive in order), or the log ends.
+  const pendingFin: ({ atUs: number; packet: number } | null)[] = [null, null];
+  const flushFin = (side: 0 | 1): void => {
+    const pending = pendingFin[side];
+    if (pending === null) return;
+    pendingFin[side] = null;
+    const s = sides[side];
+    const last = s.changes.length > 0 ? s.changes[s.changes.length - 1].atUs : pending.atUs;
+    apply(s, 'recvFin', Math.max(pending.atUs, last), pending.packet);
+  };
+  const midStream = conn.dirs[0].synCount === 0 && conn.dirs[1].synCount === 0;
+  if (midStream) {
+    enter(sides[0], 'ESTABLISHED', conn.firstUs, conn.firstPacket, 'mid-stream');
+    enter(sides[1], 'ESTABLISHED', conn.firstUs, conn.firstPacket, 'mid-stream');
+  }
+
+  for (const seg of conn.log) {
+    runTimers(sides, seg.timeUs, timeWaitUs);
+    if ((seg.marks & SEG_FOLDED) !== 0) continue;
+    const d: Dir = seg.dir;
+    const r: Dir = d === 0 ? 1 : 0;
+    const sender = sides[d], receiver = sides[r];
+    const t = seg.timeUs, p = seg.packet, f = seg.flags;
+    const syn = (f & TCP_SYN) !== 0, ack = (f & TCP_ACK) !== 0, fin = (f & TCP_FIN) !== 0, rst = (f & TCP_RST) !== 0;
+    const peerFinSeq = conn.dirs[r].finSeq;
+    const acksPeerFin = ack && pendingFin[d] !== null && peerFinSeq >= 0 && seg.ack > peerFinSeq;
+
+    // In-order delivery: the receiver got this sender's earlier FIN before this segment.
+    flushFin(r);
+    // The sender shows it received the peer's FIN: apply that before what it sends now.
+    if (acksPeerFin) flushFin(d);
+
+    if (syn && !ack) {
+      if (current(sender) === null) enter(sender, 'SYN_SENT', t, p, 'sendSyn');
+      if (current(receiver) === null) enter(receiver, 'LISTEN', t, p, 'start');
+    } else if (syn && ack) {
+      if (current(sender) === null) enter(sender, 'LISTEN', conn.firstUs, null, 'implied');
+      apply(sender, 'sendSynAck', t, p);
+      // A SYN-ACK implies the SYN we did not see.
+      if (current(receiver) === null) enter(receiver, 'SYN_SENT', conn.firstUs, null, 'implied');
+      apply(receiver, 'recvSynAck', t, p);
+    }
+    if (ack && !rst) {
+      if (!syn) apply(receiver, 'recvAck', t, p);
+      // FIN_WAIT_1 -> FIN_WAIT_2 (or CLOSING -> TIME_WAIT) comes before the FIN it rides with.
+      if ((seg.marks & SEG_ACKS_PEER_FIN) !== 0) apply(receiver, 'recvAckOfFin', t, p);
+    }
+    if (fin) {
+      if (!finSent[d]) {
+        finSent[d] = true;
+        apply(sender, 'sendFin', t, p);
+        pendingFin[r] = { atUs: t, packet: p };
+      } else if (current(receiver) === 'TIME_WAIT') {
+        // A retransmitted FIN re-arms the TIME_WAIT timer and is acknowledged again.
+        receiver.timeWaitSinceUs = t;
+        receiver.finsInTimeWait++;
+      }
+    }
+    if (rst) {
+      // A RST without ACK says nothing about what its sender had received.
+      if (!acksPeerFin) pendingFin[d] = null;
+      apply(sender, 'sendRst', t, p);
+      apply(receiver, 'recvRst', t, p);
+      pendingFin[r] = null;
+    }
+  }
+  flushFin(0);
+  flushFin(1);
+
+  if (conn.reusedAtUs >= 0) {
+    runTimers(sides, conn.reusedAtUs, timeWaitUs);
+    for (const side of sides) {
+      side.stateAtReuse = current(side);
+      apply(side, 'reuse', conn.reusedAtUs, null);
+    }
+  }
+  for (const side of sides) {
+    if (current(side) === 'TIME_WAIT') apply(side, 'timeout', side.timeWaitSinceUs + timeWaitUs, null);
+  }
+  return sides;
+}
+
+/** The state a side was in at `atUs` (null before its first state). */
+export function stateAt(changes: readonly StateChange[], atUs: number): TcpState | null {
+  let state: TcpState | null = null;
+  for (const c of changes) {
+    if (c.atUs > atUs) break;
+    state = c.state;
+  }
+  return state;
+}

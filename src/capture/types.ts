@@ -24,6 +24,11 @@ export interface CaptureRecord {
   data: Buffer;
   /** Offset of the first packet byte in `data`. */
   offset: number;
+  /**
+   * Index into CaptureInfo.interfaces of the interface this packet came from. pcapng interface ids
+   * restart in every section, so `interfaceId` alone is ambiguous in multi-section files; this is not.
+   */
+  interfaceIndex?: number;
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng';
@@ -72,6 +77,13 @@ export interface InterfaceInfo {
   tsUnitsPerSecond: number;
   /** if_tsoffset in seconds. */
   tsOffsetSeconds: number;
+  /**
+   * Bytes of frame check sequence at the end of every packet, when the file says so (pcap: the 'F'
+   * bit and FCS length in the upper bits of the LinkType field; pcapng: if_fcslen); null = unknown.
+   */
+  fcsLength?: number | null;
+  /** pcapng section (0-based) the interface belongs to; 0 for classic pcap. */
+  section?: number;
 }
 
 /** What the reader learned about one input, filled in as it reads. */

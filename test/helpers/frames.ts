@@ -1,5 +1,5 @@
 // Hand-built packets for tests: link headers, IPv4/IPv6 (+options, extension headers, fragments),
-// TCP (+options), and a classic pcap writer to wrap them in a file.
+// TCP (+options). Wrap them in a capture file with test/helpers/pcap-writer.ts.
 //
 // Builders compose inside out and every length field is computed unless a test overrides it on
 // purpose (to build a malformed packet):
@@ -7,7 +7,7 @@
 //   const frame = ethernet(ipv4({ payload: tcp({ flags: TCP_SYN, options: [{ kind: 'mss', value: 1460 }] }) }));
 //   const same = tcpPacket({ tcp: { flags: TCP_SYN } });             // the one-liner for the common case
 //   const cooked = linkFrame(LINKTYPE_LINUX_SLL2, ipv6({ payload: tcp({}) }));
-//   writeFileSync(path, pcapFile(LINKTYPE_ETHERNET, [frame, { data: frame, tsSec: 1 }]));
+//   writePcap({ linkType: 1, packets: [{ tsSec: 1, tsFrac: 0, data: frame }] });   // pcap-writer.ts
 //
 // IPv4 header checksums and TCP/UDP checksums are filled in (so tshark and Wireshark show the
 // packets as valid) whenever the transport payload is whole: not for fragments, nor for IPv6
@@ -422,51 +422,6 @@ export function tcpPacket(spec: TcpPacketSpec = {}): Buffer {
     ? ipv6({ src: spec.src, dst: spec.dst, payload: segment })
     : ipv4({ src: spec.src, dst: spec.dst, payload: segment });
   return linkFrame(spec.linkType ?? 1, ip);
-}
-
-// ------------------------------------------------------------------ pcap files
-
-export interface PcapRecord {
-  data: Uint8Array;
-  tsSec?: number;
-  /** Microseconds, or nanoseconds when the file is written with `nanoseconds`. */
-  tsFraction?: number;
-  /** Wire length; default data.length. Set it larger to record a snaplen cut. */
-  originalLength?: number;
-}
-
-export interface PcapOptions {
-  snaplen?: number;
-  nanoseconds?: boolean;
-  bigEndian?: boolean;
-}
-
-/** A classic pcap file (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html). */
-export function pcapFile(linkType: number, records: Array<Uint8Array | PcapRecord>, options: PcapOptions = {}): Buffer {
-  const le = !options.bigEndian;
-  const u32 = (buf: Buffer, value: number, at: number): void => {
-    if (le) buf.writeUInt32LE(value >>> 0, at); else buf.writeUInt32BE(value >>> 0, at);
-  };
-  const u16 = (buf: Buffer, value: number, at: number): void => {
-    if (le) buf.writeUInt16LE(value, at); else buf.writeUInt16BE(value, at);
-  };
-  const header = Buffer.alloc(24);
-  u32(header, options.nanoseconds ? 0xa1b23c4d : 0xa1b2c3d4, 0);
-  u16(header, 2, 4);
-  u16(header, 4, 6);
-  u32(header, options.snaplen ?? 262144, 16);
-  u32(header, linkType, 20);
-  const parts = [header];
-  records.forEach((entry, i) => {
-    const record: PcapRecord = entry instanceof Uint8Array ? { data: entry } : entry;
-    const recordHeader = Buffer.alloc(16);
-    u32(recordHeader, record.tsSec ?? 1_700_000_000 + i, 0);
-    u32(recordHeader, record.tsFraction ?? 0, 4);
-    u32(recordHeader, record.data.length, 8);
-    u32(recordHeader, record.originalLength ?? record.data.length, 12);
-    parts.push(recordHeader, Buffer.from(record.data));
-  });
-  return Buffer.concat(parts);
 }
 
 // ------------------------------------------------------------------ internals

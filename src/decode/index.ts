@@ -7,8 +7,10 @@ import {
   LINKTYPE_DLT_RAW_12, LINKTYPE_DLT_RAW_14, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6,
   LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW,
 } from './link-types.js';
+import { clearIpFields, clearTcpFields } from './clear.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
+import { malformed } from './outcome.js';
 import { DecodeKind, type PacketView } from './packet-view.js';
 
 export {
@@ -22,13 +24,30 @@ export { isSupportedLinkType, LINK_TYPE_NAMES, linkTypeName } from './link-types
 
 /**
  * Decodes one record into `view` (every field is overwritten or reset) and returns view.kind.
+ * IP fields are meaningful when ipVersion !== 0; TCP fields once tcpOffset !== 0 (kind Tcp, or
+ * Truncated / Malformed at the TCP header, where what could be read is filled and the rest is 0).
  * Reads only data[offset .. offset + capturedLength) (clipped to data.length) and never throws,
  * whatever the bytes. The view points into `data`, so it is valid only while `data` is.
  */
 export function decodePacket(
   view: PacketView, linkType: number, data: Buffer, offset: number, capturedLength: number,
 ): DecodeKind {
-  resetView(view, linkType, data);
+  view.problem = '';
+  view.linkType = linkType;
+  if (view.data !== data) {
+    view.data = data;
+    view.bytes = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+  const bytes = view.bytes;
+  view.vlanDepth = 0;
+  view.vlanId = -1;
+  view.anomalies = 0;
+  view.firstFragment = false;
+  // Layers are reset lazily (clear.ts): remember which ones the previous packet filled.
+  const staleIp = view.ipVersion !== 0;
+  const staleTcp = view.tcpOffset !== 0;
+  view.ipVersion = 0;
+  view.tcpOffset = 0;
   let start = offset;
   let end = offset + capturedLength;
   if (end > data.length) end = data.length;
@@ -38,72 +57,46 @@ export function decodePacket(
     end = 0;
   }
   let kind: DecodeKind;
-  switch (linkType) {
-    case LINKTYPE_ETHERNET:
-      kind = decodeEthernet(view, data, start, end);
-      break;
-    case LINKTYPE_LINUX_SLL:
-      kind = decodeSll(view, data, start, end);
-      break;
-    case LINKTYPE_LINUX_SLL2:
-      kind = decodeSll2(view, data, start, end);
-      break;
-    case LINKTYPE_RAW:
-    case LINKTYPE_DLT_RAW_12:
-    case LINKTYPE_DLT_RAW_14:
-      kind = decodeRawIp(view, data, start, end);
-      break;
-    case LINKTYPE_IPV4:
-      kind = decodeIpv4(view, data, start, end);
-      break;
-    case LINKTYPE_IPV6:
-      kind = decodeIpv6(view, data, start, end);
-      break;
-    case LINKTYPE_NULL:
-      kind = decodeNull(view, data, start, end);
-      break;
-    case LINKTYPE_LOOP:
-      kind = decodeLoop(view, data, start, end);
-      break;
-    default:
-      kind = DecodeKind.UnsupportedLink;
-      break;
+  try {
+    switch (linkType) {
+      case LINKTYPE_ETHERNET:
+        kind = decodeEthernet(view, bytes, start, end);
+        break;
+      case LINKTYPE_LINUX_SLL:
+        kind = decodeSll(view, bytes, start, end);
+        break;
+      case LINKTYPE_LINUX_SLL2:
+        kind = decodeSll2(view, bytes, start, end);
+        break;
+      case LINKTYPE_RAW:
+      case LINKTYPE_DLT_RAW_12:
+      case LINKTYPE_DLT_RAW_14:
+        kind = decodeRawIp(view, bytes, start, end);
+        break;
+      case LINKTYPE_IPV4:
+        kind = decodeIpv4(view, bytes, start, end);
+        break;
+      case LINKTYPE_IPV6:
+        kind = decodeIpv6(view, bytes, start, end);
+        break;
+      case LINKTYPE_NULL:
+        kind = decodeNull(view, bytes, start, end);
+        break;
+      case LINKTYPE_LOOP:
+        kind = decodeLoop(view, bytes, start, end);
+        break;
+      default:
+        kind = DecodeKind.UnsupportedLink;
+        break;
+    }
+  } catch {
+    // Unreachable when the bounds checks are right (the fuzz test holds them to that); if one is
+    // wrong, a DataView read past the buffer must cost one packet, not the whole run.
+    kind = malformed(view, 'decoder-error');
   }
+  // A TCP header never starts at offset 0 (an IP header precedes it), so 0 means "not reached".
+  if (staleTcp && view.tcpOffset === 0) clearTcpFields(view);
+  if (staleIp && view.ipVersion === 0) clearIpFields(view);
   view.kind = kind;
   return kind;
-}
-
-/** Puts back every field a decoder may set, so nothing leaks from the previous packet. */
-function resetView(view: PacketView, linkType: number, data: Buffer): void {
-  view.problem = '';
-  view.linkType = linkType;
-  view.data = data;
-  view.vlanDepth = 0;
-  view.vlanId = -1;
-  view.ipVersion = 0;
-  view.ipProtocol = 0;
-  view.ttl = 0;
-  view.ipTotalLength = 0;
-  view.firstFragment = false;
-  view.ipHeaderLength = 0;
-  view.ipId = -1;
-  view.anomalies = 0;
-  view.ipOffset = 0;
-  view.srcPort = 0;
-  view.dstPort = 0;
-  view.seq = 0;
-  view.ack = 0;
-  view.flags = 0;
-  view.window = 0;
-  view.tcpHeaderLength = 0;
-  view.payloadLength = 0;
-  view.capturedPayloadLength = 0;
-  view.tcpOffset = 0;
-  view.mss = -1;
-  view.windowScale = -1;
-  view.sackPermitted = false;
-  view.sackBlockCount = 0;
-  view.hasTimestamp = false;
-  view.tsVal = 0;
-  view.tsEcr = 0;
 }

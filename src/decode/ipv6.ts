@@ -1,6 +1,5 @@
 // IPv6 header (RFC 8200 section 3) and the extension-header chain (RFC 8200 section 4, AH RFC 4302).
 
-import { u16, u32 } from './bytes.js';
 import { malformed, truncated } from './outcome.js';
 import {
   ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, DecodeKind, type PacketView,
@@ -23,33 +22,37 @@ export const MAX_IPV6_EXTENSION_HEADERS = 16;
 const OPT_JUMBO = 0xc2;
 
 /** Decodes the IPv6 packet at `start`; `end` is the captured end of the record. */
-export function decodeIpv6(view: PacketView, data: Buffer, start: number, end: number): DecodeKind {
-  view.ipOffset = start;
+export function decodeIpv6(view: PacketView, bytes: DataView, start: number, end: number): DecodeKind {
   const available = end - start;
   if (available < 1) return truncated(view, 'ipv6-truncated');
-  if (data[start] >>> 4 !== 6) return malformed(view, 'ip-version');
+  if (bytes.getUint8(start) >>> 4 !== 6) return malformed(view, 'ip-version');
   if (available < IPV6_HEADER) return truncated(view, 'ipv6-truncated');
 
+  // From here every IP field is written (the view is not reset per packet, see clear.ts).
   view.ipVersion = 6;
-  view.ttl = data[start + 7];
+  view.ipOffset = start;
+  view.ipId = -1;
+  view.ttl = bytes.getUint8(start + 7);
   const src = view.src;
   const dst = view.dst;
-  src[0] = u32(data, start + 8);
-  src[1] = u32(data, start + 12);
-  src[2] = u32(data, start + 16);
-  src[3] = u32(data, start + 20);
-  dst[0] = u32(data, start + 24);
-  dst[1] = u32(data, start + 28);
-  dst[2] = u32(data, start + 32);
-  dst[3] = u32(data, start + 36);
+  src[0] = bytes.getUint32(start + 8);
+  src[1] = bytes.getUint32(start + 12);
+  src[2] = bytes.getUint32(start + 16);
+  src[3] = bytes.getUint32(start + 20);
+  dst[0] = bytes.getUint32(start + 24);
+  dst[1] = bytes.getUint32(start + 28);
+  dst[2] = bytes.getUint32(start + 32);
+  dst[3] = bytes.getUint32(start + 36);
 
-  let nextHeader = data[start + 6];
-  let payloadLength = u16(data, start + 4);
+  let nextHeader = bytes.getUint8(start + 6);
+  view.ipProtocol = nextHeader;
+  view.ipHeaderLength = IPV6_HEADER;
+  let payloadLength = bytes.getUint16(start + 4);
   if (payloadLength === 0 && nextHeader !== NH_NONE) {
     // Either an RFC 2675 jumbogram (the length is in the hop-by-hop Jumbo Payload option) or a
     // GSO / BIG TCP super-segment captured on the sending host, where Linux leaves the field 0 and
     // no jumbo option. For the latter, as with IPv4 total length 0, the record is the best length.
-    const jumbo = nextHeader === NH_HOP_BY_HOP ? findJumboPayloadLength(data, start + IPV6_HEADER, end) : -1;
+    const jumbo = nextHeader === NH_HOP_BY_HOP ? findJumboPayloadLength(bytes, start + IPV6_HEADER, end) : -1;
     if (jumbo >= 0) {
       view.anomalies |= ANOMALY_IPV6_JUMBO;
       payloadLength = jumbo;
@@ -76,27 +79,27 @@ export function decodeIpv6(view: PacketView, data: Buffer, start: number, end: n
       if (offset + 2 > datagramEnd) return malformed(view, 'ipv6-ext-length');
       if (offset + 2 > end) return truncated(view, 'ipv6-truncated');
       // AH counts 4-byte words minus 2 (RFC 4302 2.2); the others 8-byte units minus 1 (RFC 8200 4.3).
-      headerLength = nextHeader === NH_AH ? (data[offset + 1] + 2) * 4 : (data[offset + 1] + 1) * 8;
+      headerLength = nextHeader === NH_AH ? (bytes.getUint8(offset + 1) + 2) * 4 : (bytes.getUint8(offset + 1) + 1) * 8;
     }
     if (offset + headerLength > datagramEnd) return malformed(view, 'ipv6-ext-length');
     if (offset + headerLength > end) return truncated(view, 'ipv6-truncated');
     if (nextHeader === NH_FRAGMENT) {
-      const offsetAndFlags = u16(data, offset + 2);
+      const offsetAndFlags = bytes.getUint16(offset + 2);
       if ((offsetAndFlags & 0xfff8) !== 0) {
-        view.ipProtocol = data[offset];
+        view.ipProtocol = bytes.getUint8(offset);
         view.ipHeaderLength = offset + headerLength - start;
         return DecodeKind.Fragment;
       }
       // M = 0 with offset 0 is an atomic fragment (RFC 6946): a whole packet, decoded as usual.
       if ((offsetAndFlags & 0x0001) !== 0) view.firstFragment = true;
     }
-    nextHeader = data[offset];
+    nextHeader = bytes.getUint8(offset);
     offset += headerLength;
   }
   view.ipProtocol = nextHeader;
   view.ipHeaderLength = offset - start;
   if (nextHeader === NH_NONE) return DecodeKind.OtherIp;
-  return decodeTransport(view, nextHeader, data, offset, datagramEnd - offset, capturedEnd);
+  return decodeTransport(view, nextHeader, bytes, offset, datagramEnd - offset, capturedEnd);
 }
 
 /**
@@ -104,20 +107,20 @@ export function decodeIpv6(view: PacketView, data: Buffer, start: number, end: n
  * Returns its 32-bit length (which counts the hop-by-hop header itself, like Payload Length would),
  * or -1 when the header or the option is not there.
  */
-function findJumboPayloadLength(data: Buffer, start: number, end: number): number {
+function findJumboPayloadLength(bytes: DataView, start: number, end: number): number {
   if (start + 2 > end) return -1;
-  const headerEnd = start + (data[start + 1] + 1) * 8;
+  const headerEnd = start + (bytes.getUint8(start + 1) + 1) * 8;
   const limit = headerEnd < end ? headerEnd : end;
   let i = start + 2;
   while (i < limit) {
-    const type = data[i];
+    const type = bytes.getUint8(i);
     if (type === 0) { // Pad1 is the one option without a length byte.
       i++;
       continue;
     }
     if (i + 2 > limit) return -1;
-    const length = data[i + 1];
-    if (type === OPT_JUMBO && length === 4 && i + 6 <= limit) return u32(data, i + 2);
+    const length = bytes.getUint8(i + 1);
+    if (type === OPT_JUMBO && length === 4 && i + 6 <= limit) return bytes.getUint32(i + 2);
     i += 2 + length;
   }
   return -1;

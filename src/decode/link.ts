@@ -1,7 +1,6 @@
 // Link layers: Ethernet II with VLAN stacks, Linux cooked v1/v2, BSD loopback, raw IP.
 // Layouts: https://www.tcpdump.org/linktypes.html and the per-type pages linked from it.
 
-import { u16 } from './bytes.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { malformed, truncated } from './outcome.js';
@@ -29,9 +28,9 @@ const BSD_AF_INET6_NETBSD = 24;
 const BSD_AF_INET6_FREEBSD = 28;
 const BSD_AF_INET6_DARWIN = 30;
 
-export function decodeEthernet(view: PacketView, data: Buffer, start: number, end: number): DecodeKind {
+export function decodeEthernet(view: PacketView, bytes: DataView, start: number, end: number): DecodeKind {
   if (end - start < ETHERNET_HEADER) return truncated(view, 'link-truncated');
-  return decodeEtherType(view, u16(data, start + 12), data, start + ETHERNET_HEADER, end);
+  return decodeEtherType(view, bytes.getUint16(start + 12), bytes, start + ETHERNET_HEADER, end);
 }
 
 /**
@@ -39,18 +38,18 @@ export function decodeEthernet(view: PacketView, data: Buffer, start: number, en
  * The protocol is an ethertype for ordinary devices; for the special values (1 = 802.3, 4 = 802.2
  * LLC, CAN, netlink families...) it is <= 1500 and lands in OtherLink.
  */
-export function decodeSll(view: PacketView, data: Buffer, start: number, end: number): DecodeKind {
+export function decodeSll(view: PacketView, bytes: DataView, start: number, end: number): DecodeKind {
   if (end - start < SLL_HEADER) return truncated(view, 'link-truncated');
-  return decodeEtherType(view, u16(data, start + 14), data, start + SLL_HEADER, end);
+  return decodeEtherType(view, bytes.getUint16(start + 14), bytes, start + SLL_HEADER, end);
 }
 
 /**
  * LINKTYPE_LINUX_SLL2: protocol(2) reserved(2) interface index(4) ARPHRD(2) packet type(1)
  * address length(1) address(8). Same protocol values as SLL, moved to the front.
  */
-export function decodeSll2(view: PacketView, data: Buffer, start: number, end: number): DecodeKind {
+export function decodeSll2(view: PacketView, bytes: DataView, start: number, end: number): DecodeKind {
   if (end - start < SLL2_HEADER) return truncated(view, 'link-truncated');
-  return decodeEtherType(view, u16(data, start), data, start + SLL2_HEADER, end);
+  return decodeEtherType(view, bytes.getUint16(start), bytes, start + SLL2_HEADER, end);
 }
 
 /**
@@ -59,21 +58,21 @@ export function decodeSll2(view: PacketView, data: Buffer, start: number, end: n
  * headers go through the same tag walk.
  */
 export function decodeEtherType(
-  view: PacketView, etherType: number, data: Buffer, offset: number, end: number,
+  view: PacketView, etherType: number, bytes: DataView, offset: number, end: number,
 ): DecodeKind {
   while (etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ || etherType === ETHERTYPE_QINQ_LEGACY) {
     if (view.vlanDepth === MAX_VLAN_DEPTH) return malformed(view, 'vlan-depth');
     if (offset + 4 > end) return truncated(view, 'link-truncated');
-    if (view.vlanDepth === 0) view.vlanId = u16(data, offset) & 0x0fff;
+    if (view.vlanDepth === 0) view.vlanId = bytes.getUint16(offset) & 0x0fff;
     view.vlanDepth++;
-    etherType = u16(data, offset + 2);
+    etherType = bytes.getUint16(offset + 2);
     offset += 4;
   }
   switch (etherType) {
     case ETHERTYPE_IPV4:
-      return decodeIpv4(view, data, offset, end);
+      return decodeIpv4(view, bytes, offset, end);
     case ETHERTYPE_IPV6:
-      return decodeIpv6(view, data, offset, end);
+      return decodeIpv6(view, bytes, offset, end);
     case ETHERTYPE_ARP:
       return DecodeKind.Arp;
     default:
@@ -87,38 +86,38 @@ export function decodeEtherType(
  * reader cannot know. Families are small numbers, so the order that gives a value below 65536 is
  * the right one (the same test tcpdump and Wireshark use).
  */
-export function decodeNull(view: PacketView, data: Buffer, start: number, end: number): DecodeKind {
+export function decodeNull(view: PacketView, bytes: DataView, start: number, end: number): DecodeKind {
   if (end - start < LOOPBACK_HEADER) return truncated(view, 'link-truncated');
-  let family = (data[start] | (data[start + 1] << 8) | (data[start + 2] << 16) | (data[start + 3] << 24)) >>> 0;
-  if ((family & 0xffff0000) !== 0) family = ((data[start] << 24) | (data[start + 1] << 16) | (data[start + 2] << 8) | data[start + 3]) >>> 0;
-  return decodeFamily(view, family, data, start + LOOPBACK_HEADER, end);
+  let family = bytes.getUint32(start, true);
+  if ((family & 0xffff0000) !== 0) family = bytes.getUint32(start);
+  return decodeFamily(view, family, bytes, start + LOOPBACK_HEADER, end);
 }
 
 /** LINKTYPE_LOOP (OpenBSD): the same header as NULL, but always in network byte order. */
-export function decodeLoop(view: PacketView, data: Buffer, start: number, end: number): DecodeKind {
+export function decodeLoop(view: PacketView, bytes: DataView, start: number, end: number): DecodeKind {
   if (end - start < LOOPBACK_HEADER) return truncated(view, 'link-truncated');
-  const family = ((data[start] << 24) | (data[start + 1] << 16) | (data[start + 2] << 8) | data[start + 3]) >>> 0;
-  return decodeFamily(view, family, data, start + LOOPBACK_HEADER, end);
+  const family = bytes.getUint32(start);
+  return decodeFamily(view, family, bytes, start + LOOPBACK_HEADER, end);
 }
 
-function decodeFamily(view: PacketView, family: number, data: Buffer, offset: number, end: number): DecodeKind {
+function decodeFamily(view: PacketView, family: number, bytes: DataView, offset: number, end: number): DecodeKind {
   switch (family) {
     case BSD_AF_INET:
-      return decodeIpv4(view, data, offset, end);
+      return decodeIpv4(view, bytes, offset, end);
     case BSD_AF_INET6_NETBSD:
     case BSD_AF_INET6_FREEBSD:
     case BSD_AF_INET6_DARWIN:
-      return decodeIpv6(view, data, offset, end);
+      return decodeIpv6(view, bytes, offset, end);
     default:
       return DecodeKind.OtherLink;
   }
 }
 
 /** LINKTYPE_RAW and the old DLT_RAW values: no link header; the IP version nibble decides. */
-export function decodeRawIp(view: PacketView, data: Buffer, start: number, end: number): DecodeKind {
+export function decodeRawIp(view: PacketView, bytes: DataView, start: number, end: number): DecodeKind {
   if (end - start < 1) return truncated(view, 'ip-truncated');
-  const version = data[start] >>> 4;
-  if (version === 4) return decodeIpv4(view, data, start, end);
-  if (version === 6) return decodeIpv6(view, data, start, end);
+  const version = bytes.getUint8(start) >>> 4;
+  if (version === 4) return decodeIpv4(view, bytes, start, end);
+  if (version === 6) return decodeIpv6(view, bytes, start, end);
   return malformed(view, 'ip-version');
 }

@@ -10,11 +10,11 @@ export const IPPROTO_UDP = 17;
 export const IPPROTO_ICMPV6 = 58;
 
 export function decodeTransport(
-  view: PacketView, protocol: number, data: Buffer, start: number, ipPayloadLength: number, capturedEnd: number,
+  view: PacketView, protocol: number, bytes: DataView, start: number, ipPayloadLength: number, capturedEnd: number,
 ): DecodeKind {
   switch (protocol) {
     case IPPROTO_TCP:
-      return decodeTcp(view, data, start, ipPayloadLength, capturedEnd);
+      return decodeTcp(view, bytes, start, ipPayloadLength, capturedEnd);
     case IPPROTO_UDP:
       return DecodeKind.Udp;
     case IPPROTO_ICMP:

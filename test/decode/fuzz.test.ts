@@ -26,6 +26,8 @@ function random(seed: number): () => number {
 function checkView(view: PacketView, kind: DecodeKind, start: number, end: number): void {
   assert.ok(kind >= DecodeKind.Tcp && kind <= DecodeKind.UnsupportedLink, `kind ${kind}`);
   assert.equal(view.kind, kind);
+  // decodePacket's catch-all is a safety net, not a code path: hitting it means a bounds check is wrong.
+  assert.notEqual(view.problem, 'decoder-error');
   if (kind === DecodeKind.Tcp) {
     // The fixed header was in the record; options may be cut by the capture, payload bytes may not
     // be claimed beyond it.

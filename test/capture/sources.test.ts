@@ -1,0 +1,221 @@
+// Where bytes come from: paths, stdin, streams, gzip (single, multi-member, damaged), and the ways
+// opening fails. Every failure is a value in info.error; only the record handler's own exceptions
+// escape readCapture.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { readCapture, type CaptureInfo } from '../../src/capture/index.js';
+import { pcapRecordOffsets, pseudoRandomBytes, writePcap, writePcapng, type PcapFileSpec } from '../helpers/pcap-writer.js';
+import { collect, tempDirectory, tempFile } from './collect.js';
+
+function spec(count: number, size = 200): PcapFileSpec {
+  return {
+    packets: Array.from({ length: count }, (_, i) => ({ tsSec: i, tsFrac: i, data: pseudoRandomBytes(size, i + 1) })),
+  };
+}
+
+describe('capture sources', () => {
+  it('reads gzip files, detected by magic whatever the name', async () => {
+    const plain = writePcap(spec(50));
+    const expected = await collect(tempFile('plain.pcap', plain));
+    const gz = gzipSync(plain);
+    const { info, records } = await collect(tempFile('compressed.pcap', gz));
+    assert.equal(info.error, null);
+    assert.equal(info.compression, 'gzip');
+    assert.deepEqual(records, expected.records);
+    assert.equal(info.bytesRead, plain.length);
+    assert.equal(info.sourceBytesRead, gz.length);
+  });
+
+  it('reads multi-member gzip files (concatenated members)', async () => {
+    const plain = writePcap(spec(40));
+    const cuts = [10, 3000, 5000];
+    const members = [plain.subarray(0, cuts[0]), plain.subarray(cuts[0], cuts[1]), plain.subarray(cuts[1], cuts[2]), plain.subarray(cuts[2])];
+    const gz = Buffer.concat(members.map((m) => gzipSync(m)));
+    const expected = await collect(tempFile('multi-plain.pcap', plain));
+    const { info, records } = await collect(tempFile('multi.pcap.gz', gz));
+    assert.equal(info.error, null);
+    assert.deepEqual(records, expected.records);
+  });
+
+  it('reports damaged gzip as gzip-error and keeps the packets decoded before the damage', async () => {
+    const fileSpec = spec(4000, 300); // ~1.2 MB of incompressible packets
+    const plain = writePcap(fileSpec);
+    const gz = gzipSync(plain);
+    const badCrc = Buffer.from(gz);
+    badCrc[gz.length - 8] ^= 0xff; // CRC32 in the member trailer (RFC 1952 section 2.3)
+    const { info, records } = await collect(tempFile('bad-crc.pcap.gz', badCrc), { file: 'bad-crc.pcap.gz' });
+    assert.equal(info.error?.kind, 'gzip-error');
+    assert.equal(info.error?.file, 'bad-crc.pcap.gz');
+    // zlib drops at most one 16 KiB output chunk: about 50 packets of 316 bytes.
+    assert.ok(records.length > 3900, `kept ${records.length} packets`);
+    assert.equal(info.packets, records.length);
+    assert.equal(info.error?.packetNumber, records.length + 1);
+    // The offset is in the decompressed stream, at or after the last good record.
+    assert.ok(info.error!.offset >= pcapRecordOffsets(fileSpec)[records.length - 1]);
+  });
+
+  it('stops inside damaged deflate data with the packets before the damage', async () => {
+    const plain = writePcap(spec(4000, 300));
+    const gz = gzipSync(plain);
+    const damaged = Buffer.from(gz);
+    for (let i = 0; i < 64; i++) damaged[Math.floor(gz.length * 0.8) + i] ^= 0x5a;
+    const expected = await collect(tempFile('undamaged.pcap', plain));
+    const { info, records } = await collect(tempFile('damaged.pcap.gz', damaged));
+    // zlib may decode some garbage before it notices; the framer can trip over that first.
+    assert.ok(['gzip-error', 'caplen-too-large'].includes(info.error?.kind ?? ''), info.error?.kind);
+    assert.ok(records.length > 3000, `kept ${records.length} packets`);
+    const good = records.filter((r, i) => r.data === expected.records[i]?.data).length;
+    assert.ok(good >= records.length - 2, 'only the packets next to the damage may differ');
+  });
+
+  it('reports a truncated gzip file as gzip-error', async () => {
+    const gz = gzipSync(writePcap(spec(100)));
+    const { info } = await collect(tempFile('truncated.pcap.gz', gz.subarray(0, gz.length - 100)));
+    assert.equal(info.error?.kind, 'gzip-error');
+    assert.match(info.error!.message, /truncated/);
+  });
+
+  it('reads a stream, plain and gzip, in arbitrary chunks', async () => {
+    const plain = writePcap(spec(30));
+    const expected = await collect(tempFile('stream-plain.pcap', plain));
+    for (const bytes of [plain, gzipSync(plain)]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0, n = 1; at < bytes.length; at += n, n = (n * 7 + 3) % 997 + 1) chunks.push(bytes.subarray(at, at + n));
+      const { info, records } = await collect(Readable.from(chunks), { file: '-' });
+      assert.equal(info.error, null);
+      assert.equal(info.file, '-');
+      assert.deepEqual(records, expected.records);
+      assert.equal(info.sourceBytesRead, bytes.length);
+    }
+  });
+
+  it("reads stdin when the source is '-'", () => {
+    const plain = writePcapng([
+      { type: 'shb' }, { type: 'idb', linkType: 1 },
+      { type: 'epb', interfaceId: 0, timestamp: 5n, data: pseudoRandomBytes(64, 1) },
+    ]).bytes;
+    const index = new URL('../../src/capture/index.js', import.meta.url).href;
+    const script = `import(${JSON.stringify(index)}).then(async (m) => {` +
+      `const info = await m.readCapture('-', () => {}, { file: '-' });` +
+      `process.stdout.write(JSON.stringify(info)); });`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: gzipSync(plain) });
+    assert.equal(run.status, 0, run.stderr.toString());
+    const info = JSON.parse(run.stdout.toString()) as CaptureInfo;
+    assert.equal(info.error, null);
+    assert.equal(info.packets, 1);
+    assert.equal(info.compression, 'gzip');
+  });
+
+  it('reports a stream error as read-error with the packets before it', async () => {
+    const plain = writePcap(spec(10));
+    const stream = new PassThrough();
+    const reading = collect(stream, { file: 'broken' });
+    stream.write(plain.subarray(0, 1000));
+    setImmediate(() => stream.destroy(Object.assign(new Error('device went away'), { code: 'EIO' })));
+    const { info, records } = await reading;
+    assert.equal(info.error?.kind, 'read-error');
+    assert.equal(info.error?.offset, 1000);
+    assert.equal(records.length, info.packets);
+    assert.ok(records.length >= 4);
+  });
+
+  it('does not hang on a stream destroyed without an error', async () => {
+    const stream = new PassThrough();
+    const reading = collect(stream);
+    stream.write(writePcap(spec(1)).subarray(0, 30));
+    setImmediate(() => stream.destroy());
+    const { info } = await reading;
+    assert.equal(info.error?.kind, 'read-error');
+  });
+
+  it('reports inputs that are not captures', async () => {
+    const cases: Array<[string, Uint8Array, string]> = [
+      ['empty', new Uint8Array(0), 'empty-file'],
+      ['text', Buffer.from('hello, this is not a capture\n'), 'not-a-capture'],
+      ['three-bytes', Buffer.from([1, 2, 3]), 'not-a-capture'],
+      ['pcap-prefix', Buffer.from([0xd4, 0xc3]), 'truncated-header'],
+      ['snoop', Buffer.from('snoop\0\0\0\0\0\0\x02\0\0\0\x04'), 'not-a-capture'],
+      ['empty-gzip', gzipSync(Buffer.alloc(0)), 'empty-file'],
+    ];
+    for (const [name, bytes, kind] of cases) {
+      const { info } = await collect(tempFile(name, bytes), { file: name });
+      assert.equal(info.error?.kind, kind, name);
+      assert.equal(info.error?.offset, 0, name);
+      assert.equal(info.error?.file, name, name);
+      assert.equal(info.packets, 0);
+    }
+  });
+
+  it('reports a missing file, a directory and an unreadable file', async () => {
+    const missing = await collect('/nonexistent/dir/capture.pcap', { file: 'capture.pcap' });
+    assert.equal(missing.info.error?.kind, 'not-found');
+    assert.equal(missing.info.error?.file, 'capture.pcap');
+    const directory = await collect(tempDirectory());
+    assert.equal(directory.info.error?.kind, 'is-directory');
+    if (process.getuid?.() !== 0) {
+      const locked = tempFile('locked.pcap', writePcap(spec(1)));
+      chmodSync(locked, 0o000);
+      assert.equal((await collect(locked)).info.error?.kind, 'permission-denied');
+    }
+  });
+
+  it('lets exceptions from the record handler propagate, from files and from streams', async () => {
+    const plain = writePcap(spec(10));
+    const path = tempFile('throws.pcap', plain);
+    const boom = (): void => { throw new RangeError('consumer bug'); };
+    await assert.rejects(readCapture(path, boom, { file: path }), RangeError);
+    await assert.rejects(readCapture(Readable.from([plain]), boom, { file: '-' }), RangeError);
+    await assert.rejects(readCapture(tempFile('throws.gz', gzipSync(plain)), boom, { file: 'gz' }), RangeError);
+  });
+
+  it('stops at an abort signal and returns what was read', async () => {
+    const plain = writePcap(spec(2000));
+    const controller = new AbortController();
+    let seen = 0;
+    const info = await readCapture(tempFile('abort.pcap', plain), () => {
+      if (++seen === 10) controller.abort();
+    }, { file: 'abort.pcap', chunkSize: 4096, signal: controller.signal });
+    assert.ok(info.packets < 2000);
+    assert.equal(info.error, null);
+    assert.equal(info.warnings.at(-1)?.kind, 'aborted');
+    const already = await readCapture(Readable.from([plain]), () => {}, { file: '-', signal: AbortSignal.abort() });
+    assert.equal(already.packets, 0);
+  });
+
+  it('reports progress after each chunk, with source bytes', async () => {
+    const plain = writePcap(spec(100));
+    const seen: number[] = [];
+    const info = await readCapture(tempFile('progress.pcap', plain), () => {}, {
+      file: 'p', chunkSize: 4096, onProgress: (i) => seen.push(i.sourceBytesRead),
+    });
+    assert.ok(seen.length >= Math.floor(plain.length / 4096));
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    assert.equal(info.sourceBytesRead, plain.length);
+  });
+
+  it('never reads a whole large file into memory', async () => {
+    // 64 MiB of 1 KiB packets through 1 MiB chunks: heap growth must stay far below the file size.
+    const packet = pseudoRandomBytes(1024, 7);
+    const count = 64 * 1024;
+    const body = Buffer.alloc(count * (16 + packet.length));
+    for (let i = 0; i < count; i++) {
+      const at = i * (16 + packet.length);
+      body.writeUInt32LE(packet.length, at + 8);
+      body.writeUInt32LE(packet.length, at + 12);
+      packet.copy(body, at + 16);
+    }
+    const path = tempFile('large.pcap', Buffer.concat([writePcap({ packets: [] }), body]));
+    const before = process.memoryUsage();
+    let peak = 0;
+    const info = await readCapture(path, () => {}, {
+      file: 'large', onProgress: () => { peak = Math.max(peak, process.memoryUsage().arrayBuffers); },
+    });
+    assert.equal(info.packets, count);
+    assert.ok(peak - before.arrayBuffers < 16 * 1024 * 1024, `external memory grew by ${peak - before.arrayBuffers}`);
+  });
+});

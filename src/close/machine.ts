@@ -26,10 +26,12 @@ export interface SideRun {
   rstInTimeWait: { atUs: number; packet: number } | null;
   /** The side was in this state when the connection's 4-tuple was reused. */
   stateAtReuse: TcpState | null;
+  /** One-way delay between this endpoint and the capture point (microseconds). */
+  shiftUs: number;
 }
 
-function newSide(): SideRun {
-  return { changes: [], timeWaitSinceUs: -1, finsInTimeWait: 0, rstInTimeWait: null, stateAtReuse: null };
+function newSide(shiftUs: number): SideRun {
+  return { changes: [], timeWaitSinceUs: -1, finsInTimeWait: 0, rstInTimeWait: null, stateAtReuse: null, shiftUs };
 }
 
 function current(side: SideRun): TcpState | null {
@@ -42,13 +44,27 @@ function enter(side: SideRun, state: TcpState, atUs: number, packet: number | nu
   if (state === 'TIME_WAIT') side.timeWaitSinceUs = atUs;
 }
 
+/**
+ * When the endpoint itself saw the event: a segment leaves its sender `shiftUs` before it passes the
+ * capture point and reaches its receiver `shiftUs` after (the endpoint's one-way delay to the capture
+ * point, from the handshake). Never before the side's previous change.
+ */
+function endpointTime(side: SideRun, event: TcpEvent | 'start', atUs: number): number {
+  let t = atUs;
+  if (event.startsWith('send')) t -= side.shiftUs;
+  else if (event.startsWith('recv') || event === 'start') t += side.shiftUs;
+  const n = side.changes.length;
+  return n > 0 && t < side.changes[n - 1].atUs ? side.changes[n - 1].atUs : t;
+}
+
 function apply(side: SideRun, event: TcpEvent, atUs: number, packet: number | null): boolean {
   const from = current(side);
   if (from === null) return false;
   const to = nextState(from, event);
   if (to === null) return false;
-  if (from === 'TIME_WAIT' && event === 'recvRst') side.rstInTimeWait = { atUs, packet: packet ?? 0 };
-  enter(side, to, atUs, packet, event);
+  const t = endpointTime(side, event, atUs);
+  if (from === 'TIME_WAIT' && event === 'recvRst') side.rstInTimeWait = { atUs: t, packet: packet ?? 0 };
+  enter(side, to, t, packet, event);
   return true;
 }
 
@@ -66,8 +82,8 @@ function runTimers(sides: [SideRun, SideRun], nowUs: number, timeWaitUs: number)
  * timeout transition at the moment the timer will run out, which may lie after the capture's end:
  * the report decides what was observed.
  */
-export function runStateMachines(conn: Connection, timeWaitUs: number): [SideRun, SideRun] {
-  const sides: [SideRun, SideRun] = [newSide(), newSide()];
+export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs: [number, number] = [0, 0]): [SideRun, SideRun] {
+  const sides: [SideRun, SideRun] = [newSide(shiftsUs[0]), newSide(shiftsUs[1])];
   const finSent = [false, false];
   // A FIN passes the capture point before its receiver processes it. When the receiver's own FIN
   // crossed it (a simultaneous close), replaying "received" at capture time would invent a
@@ -78,9 +94,7 @@ export function runStateMachines(conn: Connection, timeWaitUs: number): [SideRun
     const pending = pendingFin[side];
     if (pending === null) return;
     pendingFin[side] = null;
-    const s = sides[side];
-    const last = s.changes.length > 0 ? s.changes[s.changes.length - 1].atUs : pending.atUs;
-    apply(s, 'recvFin', Math.max(pending.atUs, last), pending.packet);
+    apply(sides[side], 'recvFin', pending.atUs, pending.packet);
   };
   const midStream = conn.dirs[0].synCount === 0 && conn.dirs[1].synCount === 0;
   if (midStream) {
@@ -105,8 +119,8 @@ export function runStateMachines(conn: Connection, timeWaitUs: number): [SideRun
     if (acksPeerFin) flushFin(d);
 
     if (syn && !ack) {
-      if (current(sender) === null) enter(sender, 'SYN_SENT', t, p, 'sendSyn');
-      if (current(receiver) === null) enter(receiver, 'LISTEN', t, p, 'start');
+      if (current(sender) === null) enter(sender, 'SYN_SENT', endpointTime(sender, 'sendSyn', t), p, 'sendSyn');
+      if (current(receiver) === null) enter(receiver, 'LISTEN', endpointTime(receiver, 'start', t), p, 'start');
     } else if (syn && ack) {
       if (current(sender) === null) enter(sender, 'LISTEN', conn.firstUs, null, 'implied');
       apply(sender, 'sendSynAck', t, p);
@@ -126,7 +140,7 @@ export function runStateMachines(conn: Connection, timeWaitUs: number): [SideRun
         pendingFin[r] = { atUs: t, packet: p };
       } else if (current(receiver) === 'TIME_WAIT') {
         // A retransmitted FIN re-arms the TIME_WAIT timer and is acknowledged again.
-        receiver.timeWaitSinceUs = t;
+        receiver.timeWaitSinceUs = endpointTime(receiver, 'recvFin', t);
         receiver.finsInTimeWait++;
       }
     }

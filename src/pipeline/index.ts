@@ -1,0 +1,125 @@
+// The pipeline: capture -> decode -> flow -> close, one input after another. Connections are
+// judged as soon as the flow stage hands them on, so memory follows live connections.
+
+import { readCapture, type CaptureInfo } from '../capture/index.js';
+import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions, type Verdict } from '../close/index.js';
+import {
+  DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView, type DecodeStatsJson,
+} from '../decode/index.js';
+import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
+
+export interface InputResult {
+  index: number;
+  file: string;
+  info: CaptureInfo;
+  linkTypeNames: string[];
+  decode: DecodeStatsJson;
+  flow: FlowStats;
+  /** First and last packet time of the input (any packet), epoch us; -1 when it had none. */
+  firstUs: number;
+  lastUs: number;
+}
+
+export interface Progress {
+  input: number;
+  file: string;
+  packets: number;
+  /** Bytes read from the source (compressed bytes for gzip). */
+  sourceBytes: number;
+  /** Source size when known (regular files), else null. */
+  totalBytes: number | null;
+  connections: number;
+}
+
+export interface AnalyzeOptions {
+  flow?: Partial<FlowOptions>;
+  close?: CloseOptions;
+  /** Keep each connection's segment log (the UI's ladder needs it; batch reports do not). */
+  keepSegments?: boolean;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+  /** Where connection ids start (several inputs analysed separately still get unique ids). */
+  firstId?: number;
+}
+
+export type VerdictHandler = (verdict: Verdict) => void;
+
+async function sourceSize(file: string): Promise<number | null> {
+  if (file === '-') return null;
+  try {
+    const { stat } = await import('node:fs/promises');
+    const st = await stat(file);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Analyses one input. Every verdict goes to `onVerdict` as its connection finishes (in finishing
+ * order; sort by id for a stable report).
+ */
+export async function analyzeInput(
+  file: string | NodeJS.ReadableStream, index: number, onVerdict: VerdictHandler, options: AnalyzeOptions = {},
+  name = typeof file === 'string' ? file : '-',
+): Promise<InputResult> {
+  const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
+  const keepSegments = options.keepSegments ?? false;
+  const table = new FlowTable((c) => onVerdict(analyzeConnection(c, close, keepSegments)),
+    { timeWaitUs: close.timeWaitUs, ...options.flow }, options.firstId ?? 1);
+  const view = new PacketView();
+  const stats = new DecodeStats();
+  let firstUs = -1, lastUs = -1;
+  const totalBytes = typeof file === 'string' ? await sourceSize(file) : null;
+  const onProgress = options.onProgress;
+
+  const info = await readCapture(file, (rec) => {
+    decodePacket(view, rec.linkType, rec.data, rec.offset, rec.capturedLength);
+    stats.record(view, rec.packetNumber);
+    const timeUs = rec.tsSec * 1_000_000 + Math.floor(rec.tsNsec / 1000);
+    if (firstUs < 0 || timeUs < firstUs) firstUs = timeUs;
+    if (timeUs > lastUs) lastUs = timeUs;
+    if (view.kind === DecodeKind.Tcp) table.add(view, timeUs, rec.packetNumber, index);
+  }, {
+    file: name,
+    signal: options.signal,
+    onProgress: onProgress === undefined ? undefined : (i) => onProgress({
+      input: index, file: name, packets: i.packets, sourceBytes: i.sourceBytesRead, totalBytes,
+      connections: table.stats.connections,
+    }),
+  });
+  table.flush(lastUs);
+  return {
+    index,
+    file: name,
+    info,
+    linkTypeNames: info.linkTypes.map((lt) => linkTypeName(lt)),
+    decode: stats.toJSON(),
+    flow: { ...table.stats },
+    firstUs,
+    lastUs,
+  };
+}
+
+export interface Analysis {
+  inputs: InputResult[];
+  /** Every connection, sorted by id (input order, then first packet). */
+  verdicts: Verdict[];
+}
+
+/** Analyses inputs one after another, each standing alone, with ids unique across them. */
+export async function analyzeInputs(files: string[], options: AnalyzeOptions = {}): Promise<Analysis> {
+  const verdicts: Verdict[] = [];
+  const inputs: InputResult[] = [];
+  let nextId = options.firstId ?? 1;
+  for (let i = 0; i < files.length; i++) {
+    const before = verdicts.length;
+    const result = await analyzeInput(files[i], i, (v) => verdicts.push(v), { ...options, firstId: nextId });
+    inputs.push(result);
+    nextId += result.flow.connections;
+    if (verdicts.length - before !== result.flow.connections) throw new Error('flow stage lost a connection');
+    if (options.signal?.aborted) break;
+  }
+  verdicts.sort((a, b) => a.id - b.id);
+  return { inputs, verdicts };
+}

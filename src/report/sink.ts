@@ -1,0 +1,77 @@
+// Buffered, backpressure-aware output. A report of 300 000 connections is hundreds of megabytes:
+// it is written piece by piece, never built as one string. A closed pipe (`| head`) ends quietly.
+
+import { createWriteStream, renameSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+export class Sink {
+  private buffer: string[] = [];
+  private size = 0;
+  private closed = false;
+  private readonly stream: NodeJS.WritableStream;
+  private readonly tempPath: string | null;
+  private readonly finalPath: string | null;
+  private failure: Error | null = null;
+
+  /** Writes to `path` atomically (a temporary file renamed at the end), or to stdout. */
+  constructor(path: string | null) {
+    if (path === null || path === '-') {
+      this.stream = process.stdout;
+      this.tempPath = this.finalPath = null;
+    } else {
+      this.finalPath = path;
+      this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+      this.stream = createWriteStream(this.tempPath);
+    }
+    this.stream.on('error', (err: NodeJS.ErrnoException) => {
+      // The reader went away (`finscope report x | head`): stop writing, not an error.
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
+      else this.failure = err;
+    });
+  }
+
+  /** True once the reader has gone away: callers may stop producing. */
+  get isClosed(): boolean { return this.closed; }
+
+  async write(text: string): Promise<void> {
+    if (this.closed) return;
+    if (this.failure !== null) throw this.failure;
+    this.buffer.push(text);
+    this.size += text.length;
+    if (this.size >= 1 << 16) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.size === 0 || this.closed) return;
+    const chunk = this.buffer.join('');
+    this.buffer = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => { this.stream.off('drain', done); this.stream.off('error', done); this.stream.off('close', done); resolve(); };
+        this.stream.on('drain', done);
+        this.stream.on('error', done);
+        this.stream.on('close', done);
+      });
+    }
+    if (this.failure !== null) throw this.failure;
+  }
+
+  /** Flushes; for a file, closes it and renames it into place. */
+  async end(): Promise<void> {
+    await this.flush();
+    if (this.tempPath === null || this.finalPath === null) return;
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      (this.stream as NodeJS.WritableStream & { end(cb: () => void): void }).end(() => resolve());
+    });
+    if (this.failure !== null) throw this.failure;
+    renameSync(this.tempPath, this.finalPath);
+  }
+
+  /** Drops a half-written output file (the run failed or was interrupted). */
+  abort(): void {
+    if (this.tempPath === null) return;
+    try { unlinkSync(this.tempPath); } catch { /* already gone */ }
+  }
+}

@@ -120,12 +120,18 @@ function runHolds(conn: Connection, d: Dir, runDir: Dir, timeUs: number, lastTim
   return f.firstUs >= 0 && f.firstUs <= lastTimeUs && f.lastUs >= timeUs;
 }
 
-/** Replays Zeek's endpoint machines over the connection's segment log. */
-export function zeekEndpoints(conn: Connection): ZeekEndpoints {
+/**
+ * Replays Zeek's endpoint machines over the connection's segment log. `originator` says which of
+ * our directions Zeek's originator is: 0 (our client, the default), or 1 to see the connection as
+ * Zeek would with the roles the other way round; the result is indexed [originator, responder].
+ */
+export function zeekEndpoints(conn: Connection, originator: Dir = 0): ZeekEndpoints {
   const m = newZeekEndpoints();
+  const side = (dir: Dir): Dir => (dir === originator ? 0 : 1);
+  const ours = (d: Dir): Dir => (d === 0 ? originator : originator === 0 ? 1 : 0);
   for (const seg of conn.log) {
     if ((seg.marks & SEG_FOLDED) === 0) {
-      zeekEndpointStep(m, seg.dir, seg.flags, seg.len);
+      zeekEndpointStep(m, side(seg.dir), seg.flags, seg.len);
       continue;
     }
     // A folded run has no SYN/FIN/RST, so it matters only to a side still INACTIVE (its first
@@ -134,8 +140,9 @@ export function zeekEndpoints(conn: Connection): ZeekEndpoints {
     // Zeek; for the other side we take whether it sent any payload at all.
     const plainFlags = seg.flags & ~CONTROL;
     for (const d of [0, 1] as const) {
-      if (m.state[d] !== 'INACTIVE' || !runHolds(conn, d, seg.dir, seg.timeUs, seg.lastTimeUs)) continue;
-      zeekEndpointStep(m, d, plainFlags, d === seg.dir ? seg.len : conn.dirs[d].bytes);
+      const dir = ours(d);
+      if (m.state[d] !== 'INACTIVE' || !runHolds(conn, dir, seg.dir, seg.timeUs, seg.lastTimeUs)) continue;
+      zeekEndpointStep(m, d, plainFlags, dir === seg.dir ? seg.len : conn.dirs[dir].bytes);
     }
   }
   return m;
@@ -180,9 +187,25 @@ export function connStateFromEndpoints(
   return 'OTH';
 }
 
-/** The conn_state Zeek would log for this connection (with our client as its originator). */
-export function zeekConnState(conn: Connection): ZeekConnState {
-  const m = zeekEndpoints(conn);
-  return connStateFromEndpoints(m.state[0], m.state[1], conn.history,
-    zeekEndpointSize(conn, 0), zeekEndpointSize(conn, 1));
+/** Upper case for the other side: the history as Zeek writes it with the roles swapped. */
+function swapHistoryCase(history: string): string {
+  let out = '';
+  for (const ch of history) {
+    const lower = ch.toLowerCase();
+    out += ch === lower ? ch.toUpperCase() : lower;
+  }
+  return out;
+}
+
+/**
+ * The conn_state Zeek would log for this connection, with our client as its originator, or with
+ * our server as originator when `originator` is 1 (for comparing with a Zeek row whose roles are
+ * the other way round; the letters of the history swap case with them).
+ */
+export function zeekConnState(conn: Connection, originator: Dir = 0): ZeekConnState {
+  const m = zeekEndpoints(conn, originator);
+  const responder: Dir = originator === 0 ? 1 : 0;
+  const history = originator === 0 ? conn.history : swapHistoryCase(conn.history);
+  return connStateFromEndpoints(m.state[0], m.state[1], history,
+    zeekEndpointSize(conn, originator), zeekEndpointSize(conn, responder));
 }

@@ -39,14 +39,11 @@ interface ManifestPair {
 export type ExclusionClass =
   /** The row is a connection inside a tunnel (tunnel_parents set): we do not decode tunnels. */
   | 'tunnel'
-  /** Zeek ran without -C on a capture with bad checksums: it dropped packets we keep. */
-  | 'checksum'
   /** We saw no TCP where Zeek did because the link encapsulation is not one we decode (PPPoE, VNTag). */
   | 'link-not-decoded';
 
 export const EXCLUSION_REASONS: Record<ExclusionClass, string> = {
   tunnel: 'inner connection of a tunnel (GRE, VXLAN, Geneve, GTP, Teredo): finscope does not decode tunnels',
-  checksum: 'Zeek ran without -C on a capture with bad checksums: it dropped packets that finscope keeps',
   'link-not-decoded': 'link encapsulation finscope does not decode (e.g. PPPoE, VNTag): no TCP reached the flow stage',
 };
 
@@ -64,6 +61,8 @@ export interface RowResult {
   ourEndpoints: string | null;
   /** Whether our client is Zeek's originator. */
   orientation: 'same' | 'swapped' | null;
+  /** When the roles are swapped: the conn_state we derive with Zeek's roles. */
+  ourStateWithZeekRoles: string | null;
   exclusion: ExclusionClass | null;
   /** conn_state agreement; null when Zeek's row has no conn_state (partial baseline) or excluded. */
   agree: boolean | null;
@@ -98,6 +97,8 @@ export interface TraceResult {
   unmatched: { id: number; tuple: string; state: string; history: string }[];
   /** Set when the pipeline failed on the trace. */
   error: string | null;
+  /** Packets dropped as Zeek drops them (bad checksums, Zeek run without -C). */
+  badChecksumDrops: number;
 }
 
 export interface ConformanceReport {
@@ -106,6 +107,8 @@ export interface ConformanceReport {
   compared: number;
   agreed: number;
   excluded: Record<ExclusionClass, number>;
+  /** Packets dropped for bad checksums, as Zeek did (pairs run without -C). */
+  badChecksumDrops: number;
   /** Rows with a Zeek conn_state, excluded ones included: the strict figure. */
   comparedStrict: number;
   historyCompared: number;
@@ -193,11 +196,14 @@ function isTunnelRow(r: ZeekRow): boolean {
 
 export async function compareTrace(dir: string, pair: ManifestPair): Promise<TraceResult> {
   const expected = JSON.parse(readFileSync(join(dir, pair.expected_file), 'utf8')) as { rows: ZeekRow[] };
-  const result: TraceResult = { trace: pair.trace_file, rows: [], unmatched: [], error: null };
+  const result: TraceResult = { trace: pair.trace_file, rows: [], unmatched: [], error: null, badChecksumDrops: 0 };
   let ours: Ours[] = [];
   let undecodedLink = 0;
   try {
-    const rebuilt = await rebuild(join(dir, 'traces', pair.trace_file));
+    // Without -C Zeek does not process packets with bad checksums; do the same so that both see
+    // the same packets (finscope itself keeps them).
+    const rebuilt = await rebuild(join(dir, 'traces', pair.trace_file), { dropBadChecksums: !pair.zeek_flags.includes('-C') });
+    result.badChecksumDrops = rebuilt.badChecksumDrops;
     ours = rebuilt.connections.map((conn) => {
       const m = zeekEndpoints(conn);
       return { conn, state: zeekConnState(conn), history: conn.history, endpoints: `${m.state[0]}/${m.state[1]}` };
@@ -252,7 +258,6 @@ export async function compareTrace(dir: string, pair: ManifestPair): Promise<Tra
     const o = matchedTo.get(r) ?? null;
     let exclusion: ExclusionClass | null = null;
     if (isTunnelRow(r)) exclusion = 'tunnel';
-    else if (pair.checksum_sensitive) exclusion = 'checksum';
     else if (o === null && undecodedLink > 0 && ours.length === 0) exclusion = 'link-not-decoded';
     const zeekHistory = r.history;
     result.rows.push({
@@ -265,6 +270,7 @@ export async function compareTrace(dir: string, pair: ManifestPair): Promise<Tra
       ourHistory: o?.history ?? null,
       ourEndpoints: o?.endpoints ?? null,
       orientation: o === null ? null : fits(r, o.conn),
+      ourStateWithZeekRoles: o !== null && fits(r, o.conn) === 'swapped' ? zeekConnState(o.conn, 1) : null,
       exclusion,
       agree: exclusion !== null || r.conn_state === null ? null : o !== null && o.state === r.conn_state,
       historyAgree: exclusion !== null || zeekHistory === null || o === null ? null : stripX(zeekHistory) === o.history,
@@ -293,13 +299,14 @@ export function conformanceAvailable(dir = ZEEK_CONFORMANCE_DIR): boolean {
 export async function runConformance(dir = ZEEK_CONFORMANCE_DIR): Promise<ConformanceReport> {
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { pairs: ManifestPair[] };
   const report: ConformanceReport = {
-    traces: [], compared: 0, agreed: 0, excluded: { tunnel: 0, checksum: 0, 'link-not-decoded': 0 },
+    traces: [], compared: 0, agreed: 0, excluded: { tunnel: 0, 'link-not-decoded': 0 }, badChecksumDrops: 0,
     comparedStrict: 0, historyCompared: 0, historyAgreed: 0, matched: 0, matchedAgreed: 0,
     disagreements: { 'zeek-split': 0, merged: 0, 'roles-swapped': 0, state: 0 },
   };
   for (const pair of manifest.pairs) {
     const t = await compareTrace(dir, pair);
     report.traces.push(t);
+    report.badChecksumDrops += t.badChecksumDrops;
     for (const r of t.rows) {
       if (r.exclusion !== null) report.excluded[r.exclusion]++;
       if (r.zeekState !== null) report.comparedStrict++;
@@ -326,7 +333,8 @@ function pct(a: number, b: number): string {
 }
 
 function rowLine(r: RowResult): string {
-  const ours = r.connId === null ? 'no connection' : `#${r.connId} ${r.ourState} ${r.ourHistory || '-'} (${r.ourEndpoints}${r.orientation === 'swapped' ? ', roles swapped' : ''})`;
+  const swapped = r.orientation === 'swapped' ? `, roles swapped; with Zeek's roles ${r.ourStateWithZeekRoles}` : '';
+  const ours = r.connId === null ? 'no connection' : `#${r.connId} ${r.ourState} ${r.ourHistory || '-'} (${r.ourEndpoints}${swapped})`;
   return `${r.trace}  ${r.tuple ?? '(no 4-tuple)'}  zeek ${r.zeekState ?? '-'} ${r.zeekHistory ?? '-'}  ours ${ours}`;
 }
 
@@ -338,6 +346,7 @@ export function formatReport(report: ConformanceReport, detail = false): string 
   lines.push(`strict (excluded rows counted as disagreements): ${strictAgreed}/${report.comparedStrict} (${pct(strictAgreed, report.comparedStrict)})`);
   lines.push(`on rows matched to one of our connections: ${report.matchedAgreed}/${report.matched} (${pct(report.matchedAgreed, report.matched)})`);
   lines.push(`history agreement (Zeek's X letter ignored): ${report.historyAgreed}/${report.historyCompared} (${pct(report.historyAgreed, report.historyCompared)})`);
+  lines.push(`packets dropped for a bad checksum as Zeek did (pairs Zeek ran without -C): ${report.badChecksumDrops}`);
   lines.push('exclusions:');
   for (const k of Object.keys(report.excluded) as ExclusionClass[]) {
     lines.push(`  ${k}: ${report.excluded[k]} row(s) - ${EXCLUSION_REASONS[k]}`);

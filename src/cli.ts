@@ -51,6 +51,7 @@ interface ReportFlags {
   portRange: [number, number];
   maxConnections: number;
   idle: number;
+  zeekBoundaries?: boolean;
   all?: boolean;
   limit: number;
   output?: string;
@@ -66,7 +67,8 @@ function addAnalysisOptions(cmd: Command): Command {
     .option('--host <ip>', 'count only this host\'s sockets in the histogram (default: the capture host when clear)')
     .option('--port-range <lo-hi>', 'ephemeral port range for ephemeral-port-pressure', portRangeArg, [32768, 60999] as [number, number])
     .option('--max-connections <n>', 'live-connection cap; the oldest idle ones are evicted beyond it', positiveInt, 500_000)
-    .option('--idle <duration>', 'finish a connection idle this long', durationArg, 300_000_000);
+    .option('--idle <duration>', 'finish a connection idle this long', durationArg, 300_000_000)
+    .option('--zeek-boundaries', 'also end connections where Zeek does (its 5 s attempt and close timers), to line up with conn.log');
 }
 
 function closeOptions(f: ReportFlags): CloseOptions {
@@ -82,7 +84,7 @@ class UsageError extends Error {}
 async function runReport(files: string[], f: ReportFlags): Promise<number> {
   if (!['text', 'json'].includes(f.format)) throw new UsageError(`unknown format "${f.format}" (text, json)`);
   const close = closeOptions(f);
-  const analysis = await analyzeInputs(files, { close, flow: { maxLive: f.maxConnections, idleUs: f.idle } });
+  const analysis = await analyzeInputs(files, { close, flow: { maxLive: f.maxConnections, idleUs: f.idle, zeekBoundaries: f.zeekBoundaries ?? false } });
   const starts = analysis.inputs.map((i) => i.firstUs).filter((t) => t >= 0);
   const startUs = starts.length ? Math.min(...starts) : 0;
   const endUs = Math.max(0, ...analysis.inputs.map((i) => i.lastUs));

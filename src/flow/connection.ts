@@ -50,6 +50,8 @@ export class FlowConnection implements Connection {
   reusedById: number | null = null;
   endReason: EndReason = 'capture-end';
   observedUntilUs = -1;
+  /** When a close completed in Zeek's sense (a RST, or a FIN after the peer's or into silence); -1 before. */
+  zeekClosedUs = -1;
 
   // --- table internals (not part of the Connection contract)
   /** Hash of the 4-tuple (symmetric), and the next connection in the same bucket. */
@@ -184,6 +186,7 @@ export class FlowConnection implements Connection {
       if (newData > 0) f.uniqueBytes += newData;
       f.maxSeqEnd = seqEnd;
     }
+    if (this.zeekClosedUs < 0 && (rst || (fin && (peer.finUs >= 0 || peer.packets === 0)))) this.zeekClosedUs = timeUs;
     if (rst) {
       if (f.rstCount === 0) {
         f.rstUs = timeUs;

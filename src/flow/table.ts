@@ -22,6 +22,16 @@ function isServicePort(port: number): boolean {
   return port < WELL_KNOWN_LIMIT || SERVICE_PORTS.has(port);
 }
 
+/** Zeek's connection timers (see FlowOptions.zeekBoundaries). */
+const ZEEK_TIMER_US = 5_000_000;
+
+function zeekTimedOut(conn: FlowConnection, nowUs: number): boolean {
+  if (conn.zeekClosedUs >= 0) return nowUs > conn.zeekClosedUs + ZEEK_TIMER_US;
+  const orig = conn.dirs[0], resp = conn.dirs[1];
+  const respSilent = resp.synCount === 0 && resp.bytes === 0 && resp.finUs < 0 && resp.rstUs < 0;
+  return orig.synCount > 0 && respSilent && nowUs > orig.synUs + ZEEK_TIMER_US;
+}
+
 /** Symmetric 31-bit hash of a 4-tuple: both directions land in the same bucket. */
 function tupleHash(view: PacketView): number {
   const s = view.src, d = view.dst;
@@ -101,6 +111,10 @@ export class FlowTable {
     let conn = this.buckets.get(hash) ?? null;
     while (conn !== null && !matches(conn, view)) conn = conn.nextInBucket;
 
+    if (conn !== null && this.options.zeekBoundaries && zeekTimedOut(conn, timeUs)) {
+      this.finish(conn, 'zeek-timeout');
+      conn = null;
+    }
     const isSyn = (view.flags & TCP_SYN) !== 0 && (view.flags & TCP_ACK) === 0;
     if (conn !== null && isSyn) {
       const dir = conn.directionOf(view);
@@ -143,8 +157,11 @@ export class FlowTable {
    * retransmitted SYN (same ISN) stays in the old one.
    */
   private startsNewConnection(conn: FlowConnection, dir: Dir, view: PacketView): boolean {
+    // Once either side has sent FIN or RST, a SYN is a new attempt even with the same ISN (a
+    // client retrying after a refusal; Zeek splits there too).
+    const c = conn.dirs[0], s = conn.dirs[1];
+    if (c.finUs >= 0 || s.finUs >= 0 || c.rstUs >= 0 || s.rstUs >= 0) return true;
     if (conn.isSameSyn(dir, view.seq)) return false;
-    if (conn.isClosed()) return true;
     if (conn.dirs[dir].synCount > 0) return true;
     // Picked up mid-stream: a SYN inside the sequence space in use is odd but not a new connection.
     return conn.isFarFrom(dir, view.seq) || conn.dirs[dir].packets === 0;

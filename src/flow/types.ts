@@ -27,7 +27,9 @@ export type EndReason =
   /** A new connection took over the same 4-tuple. */
   | 'reused'
   /** The live-connection cap evicted it (oldest idle first). */
-  | 'evicted';
+  | 'evicted'
+  /** zeekBoundaries: Zeek's 5 s attempt or close timer ended it. */
+  | 'zeek-timeout';
 
 // Marks on a logged segment, besides its TCP flags.
 export const SEG_RETRANSMISSION = 0x01;
@@ -170,6 +172,13 @@ export interface FlowOptions {
   maxLive: number;
   /** Segments kept individually after the first FIN/RST before folding resumes. */
   closeLogLimit: number;
+  /**
+   * Also end connections where Zeek does, so rows line up with conn.log: 5 s after the first SYN
+   * when the responder has sent nothing but empty ACKs, and 5 s after a close completed in Zeek's
+   * sense (a RST, or a FIN when the peer had closed or never spoken). Off by default: a capture
+   * that sees one direction only would be cut into pieces.
+   */
+  zeekBoundaries: boolean;
 }
 
 export const DEFAULT_FLOW_OPTIONS: FlowOptions = {
@@ -179,6 +188,7 @@ export const DEFAULT_FLOW_OPTIONS: FlowOptions = {
   idleUs: 300_000_000,
   maxLive: 500_000,
   closeLogLimit: 64,
+  zeekBoundaries: false,
 };
 
 export interface FlowStats {

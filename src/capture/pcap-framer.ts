@@ -1,6 +1,7 @@
 // Classic pcap (libpcap savefile, draft-ietf-opsawg-pcap): a 24-byte file header, then records of a
 // 16-byte header (24 for the 'modified' format) and caplen bytes of data.
 
+import { u16, u32, u32le } from './bytes.js';
 import type { Framer } from './framer.js';
 import { ProblemKind } from './problem-kinds.js';
 import type { ReaderState } from './reader-state.js';
@@ -95,7 +96,10 @@ export class PcapFramer implements Framer {
         'the capture was probably cut short while being written', base, packetNumber);
       return;
     }
-    const caplen = this.littleEndian ? buf.readUInt32LE(start + 8) : buf.readUInt32BE(start + 8);
+    const first = u32(buf, start + 8, this.littleEndian);
+    const second = u32(buf, start + 12, this.littleEndian);
+    const swapped = this.lengths === LENGTHS_SWAPPED || (this.lengths === LENGTHS_MAYBE_SWAPPED && first > second);
+    const caplen = swapped ? second : first;
     state.warn(ProblemKind.TruncatedRecord,
       `file ends inside packet ${packetNumber} (${left - this.recordHeaderLength} of ${caplen} data bytes); ` +
       'the capture was probably cut short while being written', base, packetNumber);
@@ -106,10 +110,10 @@ export class PcapFramer implements Framer {
     const state = this.state;
     const info = state.info;
     const le = this.littleEndian;
-    const major = le ? buf.readUInt16LE(at + 4) : buf.readUInt16BE(at + 4);
-    const minor = le ? buf.readUInt16LE(at + 6) : buf.readUInt16BE(at + 6);
-    const snaplen = le ? buf.readUInt32LE(at + 16) : buf.readUInt32BE(at + 16);
-    const linkTypeField = le ? buf.readUInt32LE(at + 20) : buf.readUInt32BE(at + 20);
+    const major = u16(buf, at + 4, le);
+    const minor = u16(buf, at + 6, le);
+    const snaplen = u32(buf, at + 16, le);
+    const linkTypeField = u32(buf, at + 20, le);
     // libpcap accepts 2.0 to 2.4, and 543.0 written by DG/UX tcpdump (sf-pcap.c).
     if (!((major === 2 && minor <= 4) || (major === 543 && minor === 0))) {
       state.fail(ProblemKind.UnsupportedVersion, `unsupported pcap version ${major}.${minor}`, at + 4, null);
@@ -160,15 +164,15 @@ export class PcapFramer implements Framer {
     const nsPerFraction = this.nanoseconds ? 1 : 1000;
     let pos = start;
     while (end - pos >= headerLength) {
-      const caplen = buf.readUInt32LE(pos + 8);
+      const caplen = u32le(buf, pos + 8);
       if (caplen > limit) {
         this.failCaplen(caplen, pos + delta, info.packets + 1);
         return pos;
       }
       const next = pos + headerLength + caplen;
       if (next > end) return pos;
-      const seconds = buf.readUInt32LE(pos);
-      const fraction = buf.readUInt32LE(pos + 4);
+      const seconds = u32le(buf, pos);
+      const fraction = u32le(buf, pos + 4);
       record.packetNumber = ++info.packets;
       record.fileOffset = pos + delta;
       if (fraction < fractionsPerSecond) {
@@ -181,7 +185,7 @@ export class PcapFramer implements Framer {
         record.tsNsec = (fraction % fractionsPerSecond) * nsPerFraction;
       }
       record.capturedLength = caplen;
-      record.originalLength = buf.readUInt32LE(pos + 12);
+      record.originalLength = u32le(buf, pos + 12);
       record.data = buf;
       record.offset = pos + headerLength;
       onRecord(record);
@@ -204,8 +208,8 @@ export class PcapFramer implements Framer {
     const nsPerFraction = this.nanoseconds ? 1 : 1000;
     let pos = start;
     while (end - pos >= headerLength) {
-      let caplen = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
-      let len = le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12);
+      let caplen = u32(buf, pos + 8, le);
+      let len = u32(buf, pos + 12, le);
       if (lengths === LENGTHS_SWAPPED || (lengths === LENGTHS_MAYBE_SWAPPED && caplen > len)) {
         const t = caplen;
         caplen = len;
@@ -217,8 +221,8 @@ export class PcapFramer implements Framer {
       }
       const next = pos + headerLength + caplen;
       if (next > end) return pos;
-      const seconds = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
-      const fraction = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+      const seconds = u32(buf, pos, le);
+      const fraction = u32(buf, pos + 4, le);
       record.packetNumber = ++info.packets;
       record.fileOffset = pos + delta;
       if (fraction < fractionsPerSecond) {

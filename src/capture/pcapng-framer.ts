@@ -3,6 +3,7 @@
 // interface ids are indexes into the section's Interface Description Blocks. Packets come in EPB
 // (4.3), SPB (4.4) and the obsolete PB (appendix A); every other block is skipped by its length.
 
+import { u16, u32, u32le } from './bytes.js';
 import type { Framer } from './framer.js';
 import { ProblemKind } from './problem-kinds.js';
 import { SNAPLEN_CEILING, type ReaderState } from './reader-state.js';
@@ -50,7 +51,11 @@ export class PcapngFramer implements Framer {
     let le = this.littleEndian;
     let pos = start;
     while (end - pos >= MIN_BLOCK) {
-      let type = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
+      if (le) {
+        pos = this.enhancedPacketsLittleEndian(buf, pos, end, delta);
+        if (end - pos < MIN_BLOCK) break;
+      }
+      let type = u32(buf, pos, le);
       if (type === BT_SHB) {
         // The SHB type reads the same in both byte orders; its byte-order magic says how to read
         // everything else in the section, its own length included (section 4.1).
@@ -66,10 +71,10 @@ export class PcapngFramer implements Framer {
         this.littleEndian = le;
         type = BT_SHB;
       }
-      const length = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+      const length = u32(buf, pos + 4, le);
       if (!this.checkLength(type, length, pos + delta)) break;
       if (end - pos < length) break;
-      const trailer = le ? buf.readUInt32LE(pos + length - 4) : buf.readUInt32BE(pos + length - 4);
+      const trailer = u32(buf, pos + length - 4, le);
       if (trailer !== length) {
         state.fail(ProblemKind.BadBlockTrailer,
           `block of type ${hex(type)} has length ${length} in its header but ${trailer} in its trailer`,
@@ -77,8 +82,8 @@ export class PcapngFramer implements Framer {
         break;
       }
       if (type === BT_EPB) {
-        const interfaceId = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
-        const caplen = le ? buf.readUInt32LE(pos + 20) : buf.readUInt32BE(pos + 20);
+        const interfaceId = u32(buf, pos + 8, le);
+        const caplen = u32(buf, pos + 20, le);
         const iface = this.packetInterface(BT_EPB, interfaceId, caplen, length - MIN_EPB, pos + delta);
         if (iface === null) break;
         record.packetNumber = ++info.packets;
@@ -87,18 +92,18 @@ export class PcapngFramer implements Framer {
         record.interfaceId = interfaceId;
         record.interfaceIndex = iface.index;
         setTimestamp(record,
-          le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12),
-          le ? buf.readUInt32LE(pos + 16) : buf.readUInt32BE(pos + 16), iface.scale);
+          u32(buf, pos + 12, le),
+          u32(buf, pos + 16, le), iface.scale);
         record.capturedLength = caplen;
-        record.originalLength = le ? buf.readUInt32LE(pos + 24) : buf.readUInt32BE(pos + 24);
+        record.originalLength = u32(buf, pos + 24, le);
         record.data = buf;
         record.offset = pos + 28;
         onRecord(record);
       } else if (type === BT_SPB) {
         if (!this.simplePacket(buf, pos, length, delta)) break;
       } else if (type === BT_PB) {
-        const interfaceId = le ? buf.readUInt16LE(pos + 8) : buf.readUInt16BE(pos + 8);
-        const caplen = le ? buf.readUInt32LE(pos + 20) : buf.readUInt32BE(pos + 20);
+        const interfaceId = u16(buf, pos + 8, le);
+        const caplen = u32(buf, pos + 20, le);
         const iface = this.packetInterface(BT_PB, interfaceId, caplen, length - MIN_PB, pos + delta);
         if (iface === null) break;
         record.packetNumber = ++info.packets;
@@ -107,10 +112,10 @@ export class PcapngFramer implements Framer {
         record.interfaceId = interfaceId;
         record.interfaceIndex = iface.index;
         setTimestamp(record,
-          le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12),
-          le ? buf.readUInt32LE(pos + 16) : buf.readUInt32BE(pos + 16), iface.scale);
+          u32(buf, pos + 12, le),
+          u32(buf, pos + 16, le), iface.scale);
         record.capturedLength = caplen;
-        record.originalLength = le ? buf.readUInt32LE(pos + 24) : buf.readUInt32BE(pos + 24);
+        record.originalLength = u32(buf, pos + 24, le);
         record.data = buf;
         record.offset = pos + 28;
         onRecord(record);
@@ -124,6 +129,43 @@ export class PcapngFramer implements Framer {
       pos += length;
     }
     info.bytesRead = pos + delta;
+    return pos;
+  }
+
+  /**
+   * Fast path for the block that makes up nearly all of a capture: runs of valid, complete
+   * little-endian EPBs. It returns at the first block that is anything else (another type, cut,
+   * damaged) and lets the general loop deal with that one, errors included.
+   */
+  private enhancedPacketsLittleEndian(buf: Buffer, start: number, end: number, delta: number): number {
+    const info = this.state.info;
+    const record = this.state.record;
+    const onRecord = this.state.onRecord;
+    const interfaces = this.interfaces;
+    const maxBlockLength = this.maxBlockLength;
+    let pos = start;
+    while (end - pos >= MIN_EPB && u32le(buf, pos) === BT_EPB) {
+      const length = u32le(buf, pos + 4);
+      if ((length & 3) !== 0 || length < MIN_EPB || length > maxBlockLength || length > end - pos) break;
+      if (u32le(buf, pos + length - 4) !== length) break;
+      const interfaceId = u32le(buf, pos + 8);
+      const caplen = u32le(buf, pos + 20);
+      if (interfaceId >= interfaces.length || caplen > length - MIN_EPB) break;
+      const iface = interfaces[interfaceId];
+      if (caplen > iface.caplenLimit) break;
+      record.packetNumber = ++info.packets;
+      record.fileOffset = pos + delta;
+      record.linkType = iface.linkType;
+      record.interfaceId = interfaceId;
+      record.interfaceIndex = iface.index;
+      setTimestamp(record, u32le(buf, pos + 12), u32le(buf, pos + 16), iface.scale);
+      record.capturedLength = caplen;
+      record.originalLength = u32le(buf, pos + 24);
+      record.data = buf;
+      record.offset = pos + 28;
+      onRecord(record);
+      pos += length;
+    }
     return pos;
   }
 
@@ -145,15 +187,15 @@ export class PcapngFramer implements Framer {
       return;
     }
     const le = this.littleEndian;
-    const type = le ? buf.readUInt32LE(start) : buf.readUInt32BE(start);
-    const length = le ? buf.readUInt32LE(start + 4) : buf.readUInt32BE(start + 4);
+    const type = u32(buf, start, le);
+    const length = u32(buf, start + 4, le);
     // With 12 bytes or more frame() already validated the length; with 8..11 it could not.
     if (type !== BT_SHB && !this.checkLength(type, length, base)) return;
     const isPacket = type === BT_EPB || type === BT_SPB || type === BT_PB;
     if (isPacket) {
       // A cut EPB whose fixed fields are there must still be self-consistent to count as cut short.
       if ((type === BT_EPB || type === BT_PB) && left >= 24) {
-        const caplen = le ? buf.readUInt32LE(start + 20) : buf.readUInt32BE(start + 20);
+        const caplen = u32(buf, start + 20, le);
         if (caplen > length - MIN_EPB) {
           this.failCaplenExceedsBlock(type, caplen, length - MIN_EPB, base, packetNumber);
           return;
@@ -230,7 +272,7 @@ export class PcapngFramer implements Framer {
       return false;
     }
     const iface = this.interfaces[0];
-    const originalLength = this.littleEndian ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+    const originalLength = u32(buf, pos + 8, this.littleEndian);
     let caplen = Math.min(originalLength, length - MIN_SPB);
     if (iface.snaplen > 0 && iface.snaplen < caplen) caplen = iface.snaplen;
     record.packetNumber = ++state.info.packets;
@@ -251,8 +293,8 @@ export class PcapngFramer implements Framer {
     const state = this.state;
     const info = state.info;
     const le = this.littleEndian;
-    const major = le ? buf.readUInt16LE(pos + 12) : buf.readUInt16BE(pos + 12);
-    const minor = le ? buf.readUInt16LE(pos + 14) : buf.readUInt16BE(pos + 14);
+    const major = u16(buf, pos + 12, le);
+    const minor = u16(buf, pos + 14, le);
     // libpcap and Wireshark only read major version 1 (1.0, and 1.2 from some old writers).
     if (major !== 1) {
       state.fail(ProblemKind.UnsupportedVersion, `unsupported pcapng version ${major}.${minor}`, pos + delta + 12, null);

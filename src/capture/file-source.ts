@@ -31,47 +31,108 @@ export async function readFile(path: string, io: SourceIo): Promise<void> {
   }
 }
 
+/**
+ * Headroom in front of each read so that the tail of the previous chunk (a record cut by the chunk
+ * boundary) can be copied in front of the new bytes instead of the new bytes behind the tail.
+ */
+const READ_HEADROOM = 256 * 1024;
+
 async function readHandle(handle: FileHandle, io: SourceIo): Promise<void> {
-  const { state, window, chunkSize, signal } = io;
+  const { state, window, chunkSize } = io;
   const info = state.info;
-  // Bytes read but not committed yet, while we still need 2 to tell gzip from the rest.
-  let sniffing = true;
+  // Until 2 bytes are in, we cannot tell gzip from the rest; those reads are not committed yet.
   let pending = 0;
   for (;;) {
-    if (signal?.aborted) {
-      noteAborted(io);
-      return;
-    }
     const buf = window.reserve(pending + chunkSize);
     const at = window.writeOffset;
-    let count: number;
-    try {
-      ({ bytesRead: count } = await handle.read(buf, at + pending, chunkSize, null));
-    } catch (error) {
-      const { kind, message } = describeIoError(error);
-      state.fail(kind, message, window.received + pending, info.packets + 1);
+    const count = await readOrFail(handle, buf, at + pending, chunkSize, io);
+    if (count === null) return;
+    pending += count;
+    if (pending < 2 && count > 0) continue;
+    if (isGzipMagic(buf, at, at + pending)) {
+      const prefix = Buffer.from(buf.subarray(at, at + pending));
+      const raw = handle.createReadStream({ highWaterMark: chunkSize, autoClose: false });
+      await readStream(raw as unknown as Readable, io, true, prefix);
       return;
     }
-    info.sourceBytesRead += count;
-    if (sniffing) {
-      pending += count;
-      if (pending < 2 && count > 0) continue;
-      sniffing = false;
-      if (isGzipMagic(buf, at, at + pending)) {
-        const prefix = Buffer.from(buf.subarray(at, at + pending));
-        const raw = handle.createReadStream({ highWaterMark: chunkSize, autoClose: false });
-        await readStream(raw as unknown as Readable, io, true, prefix);
-        return;
-      }
-      count = pending;
-      pending = 0;
-    }
-    if (count === 0) {
+    if (pending === 0) {
       window.finish();
       return;
     }
-    window.commit(count);
+    window.commit(pending);
     io.onProgress?.(info);
-    if (state.stopped) return;
+    break;
+  }
+  await readAhead(handle, io);
+}
+
+/**
+ * The steady state: while one chunk is framed, the next read is already running in libuv's thread
+ * pool (measured: without the overlap a third of the time went to waiting for reads). Two buffers
+ * take turns: the one just read becomes the window, the one the window leaves is read into next.
+ */
+async function readAhead(handle: FileHandle, io: SourceIo): Promise<void> {
+  const { state, window, chunkSize, signal } = io;
+  const info = state.info;
+  let spare: Buffer = Buffer.allocUnsafe(READ_HEADROOM + chunkSize);
+  if (state.stopped) return;
+  let inFlight = startRead(handle, spare, chunkSize);
+  try {
+    for (;;) {
+      const result = await inFlight;
+      if (signal?.aborted) {
+        noteAborted(io);
+        return;
+      }
+      if (result.error !== null) {
+        const { kind, message } = describeIoError(result.error);
+        state.fail(kind, message, window.received, info.packets + 1);
+        return;
+      }
+      const count = result.count;
+      info.sourceBytesRead += count;
+      if (count === 0) {
+        window.finish();
+        return;
+      }
+      const free = window.adopt(spare, READ_HEADROOM, count);
+      spare = free.length >= READ_HEADROOM + chunkSize ? free : Buffer.allocUnsafe(READ_HEADROOM + chunkSize);
+      inFlight = startRead(handle, spare, chunkSize);
+      window.frame();
+      io.onProgress?.(info);
+      if (state.stopped) return;
+    }
+  } finally {
+    // Never close the handle under a running read, and never leave its rejection unobserved.
+    await inFlight;
+  }
+}
+
+interface ReadResult {
+  count: number;
+  error: unknown;
+}
+
+function startRead(handle: FileHandle, buf: Buffer, length: number): Promise<ReadResult> {
+  return handle.read(buf, READ_HEADROOM, length, null).then(
+    (r) => ({ count: r.bytesRead, error: null }),
+    (error: unknown) => ({ count: 0, error }),
+  );
+}
+
+/** One read; on failure the error is recorded and null returned. */
+async function readOrFail(handle: FileHandle, buf: Buffer, at: number, length: number, io: SourceIo): Promise<number | null> {
+  if (io.signal?.aborted) {
+    noteAborted(io);
+    return null;
+  }
+  try {
+    const { bytesRead } = await handle.read(buf, at, length, null);
+    io.state.info.sourceBytesRead += bytesRead;
+    return bytesRead;
+  } catch (error) {
+    const { kind, message } = describeIoError(error);
+    io.state.fail(kind, message, io.window.received, io.state.info.packets + 1);
+    return null;
   }
 }

@@ -57,6 +57,33 @@ export class FrameWindow {
     this.frameWindow();
   }
 
+  /**
+   * Read-ahead support: makes `next`, whose bytes [at, at + length) follow the unconsumed tail, the
+   * window's buffer, copying the tail into the `at` bytes of headroom in front of them. Returns the
+   * buffer now free for the next read. Framing is left to frame(), so that the caller can start the
+   * next read first. A tail longer than the headroom (one huge record) is rare: then the new bytes
+   * are appended to our buffer instead and `next` itself is returned.
+   */
+  adopt(next: Buffer, at: number, length: number): Buffer {
+    const tail = this.end - this.start;
+    if (tail > at) {
+      next.copy(this.reserve(length), this.end, at, at + length);
+      this.end += length;
+      return next;
+    }
+    this.buf.copy(next, at - tail, this.start, this.end);
+    const free = this.buf;
+    this.buf = next;
+    this.start = at - tail;
+    this.end = at + length;
+    return free;
+  }
+
+  /** Frames what is in the window (after adopt). */
+  frame(): void {
+    this.frameWindow();
+  }
+
   /** Frames a chunk from a stream. The chunk is not referenced after this returns. */
   push(chunk: Buffer): void {
     if (chunk.length === 0 || this.state.stopped) return;

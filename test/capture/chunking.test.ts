@@ -70,6 +70,25 @@ describe('chunk boundaries', () => {
     });
   }
 
+  it('handles records larger than the read headroom (256 KiB) and the chunk size', async () => {
+    const sizes = [100, 300_000, 10, 600_000, 70_000, 5];
+    const pcap = writePcap({ snaplen: 1_000_000, packets: sizes.map((n, i) => ({ tsSec: i, tsFrac: 0, data: pseudoRandomBytes(n, i) })) });
+    const pcapng = writePcapng([
+      { type: 'shb' }, { type: 'idb', linkType: 1 },
+      ...sizes.map((n, i) => ({ type: 'epb' as const, interfaceId: 0, timestamp: BigInt(i), data: pseudoRandomBytes(n, i) })),
+    ]).bytes;
+    for (const [name, bytes] of [['big.pcap', pcap], ['big.pcapng', pcapng]] as const) {
+      const path = tempFile(name, bytes);
+      const reference = comparable(await collect(path, { file: 'x' }));
+      assert.deepEqual((reference as Collected).records.map((r) => r.capturedLength), sizes);
+      for (const chunkSize of [4096, 65_536, 250_000, 1 << 20]) {
+        assert.deepEqual(comparable(await collect(path, { chunkSize, file: 'x' })), reference, `${name} chunkSize ${chunkSize}`);
+      }
+      const streamed = await collect(Readable.from(pieces(bytes, [65_536, 1000])), { file: 'x' });
+      assert.deepEqual(comparable(streamed), reference, `${name} streamed`);
+    }
+  });
+
   it('reports the same error offset whatever the chunk size', async () => {
     const spec = { packets: Array.from({ length: 20 }, (_, i) => ({ tsSec: i, tsFrac: 0, data: pseudoRandomBytes(50, i) })) };
     spec.packets[13] = { ...spec.packets[13], capturedLength: 0x7fffffff } as typeof spec.packets[number];

@@ -9,6 +9,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { readCapture, type CaptureInfo } from '../../src/capture/index.js';
+import { describeIoError } from '../../src/capture/source-io.js';
 import { pcapRecordOffsets, pseudoRandomBytes, writePcap, writePcapng, type PcapFileSpec } from '../helpers/pcap-writer.js';
 import { collect, tempDirectory, tempFile } from './collect.js';
 
@@ -162,6 +163,11 @@ describe('capture sources', () => {
       chmodSync(locked, 0o000);
       assert.equal((await collect(locked)).info.error?.kind, 'permission-denied');
     }
+  });
+
+  it('maps operating-system errors to problem kinds', () => {
+    const kinds = ['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM', 'EISDIR', 'EIO'].map((code) => describeIoError(Object.assign(new Error(code), { code })).kind);
+    assert.deepEqual(kinds, ['not-found', 'not-found', 'permission-denied', 'permission-denied', 'is-directory', 'read-error']);
   });
 
   it('lets exceptions from the record handler propagate, from files and from streams', async () => {

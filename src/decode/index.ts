@@ -14,7 +14,7 @@ import { malformed } from './outcome.js';
 import { DecodeKind, type PacketView } from './packet-view.js';
 
 export {
-  ANOMALY_IPV4_TOTAL_LENGTH_ZERO, ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, ANOMALY_NAMES,
+  ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IPV4_TOTAL_LENGTH_ZERO, ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, ANOMALY_NAMES,
   ANOMALY_TCP_OPTIONS, DECODE_KIND_NAMES, DecodeKind, PacketView, TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE,
   TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
 } from './packet-view.js';
@@ -28,9 +28,14 @@ export { isSupportedLinkType, LINK_TYPE_NAMES, linkTypeName } from './link-types
  * Truncated / Malformed at the TCP header, where what could be read is filled and the rest is 0).
  * Reads only data[offset .. offset + capturedLength) (clipped to data.length) and never throws,
  * whatever the bytes. The view points into `data`, so it is valid only while `data` is.
+ *
+ * Pass the record's `originalLength` (wire length) when there is one: an IP length beyond the
+ * captured bytes is then a snaplen cut only if it fits the wire length; beyond that it is clamped
+ * (ANOMALY_IP_LENGTH_EXCEEDS_FRAME), and TSO length-0 packets get their length from the wire.
  */
 export function decodePacket(
   view: PacketView, linkType: number, data: Buffer, offset: number, capturedLength: number,
+  originalLength?: number,
 ): DecodeKind {
   view.problem = '';
   view.linkType = linkType;
@@ -56,6 +61,9 @@ export function decodePacket(
     start = 0;
     end = 0;
   }
+  // A wire length below the captured one is the record lying, not the packet: trust the bytes.
+  view.wireEnd = originalLength === undefined || !(originalLength >= 0) ? -1
+    : start + (originalLength > end - start ? originalLength : end - start);
   let kind: DecodeKind;
   try {
     switch (linkType) {

@@ -1,7 +1,9 @@
 // IPv4 header (RFC 791 section 3.1).
 
 import { malformed, truncated } from './outcome.js';
-import { ANOMALY_IPV4_TOTAL_LENGTH_ZERO, DecodeKind, type PacketView } from './packet-view.js';
+import {
+  ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IPV4_TOTAL_LENGTH_ZERO, DecodeKind, type PacketView,
+} from './packet-view.js';
 import { decodeTransport } from './transport.js';
 
 const IPV4_MIN_HEADER = 20;
@@ -34,12 +36,17 @@ export function decodeIpv4(view: PacketView, bytes: DataView, start: number, end
   view.ipHeaderLength = headerLength;
 
   let totalLength = bytes.getUint16(start + 2);
+  const wireEnd = view.wireEnd;
   if (totalLength === 0) {
     // With TSO/GSO the capture on the sending host sees the super-segment before the NIC splits it;
-    // Linux leaves tot_len 0 when it is over 64 KiB (and some drivers always do). The record holds
-    // the whole thing, so the captured length is the best length there is.
+    // Linux leaves tot_len 0 when it is over 64 KiB (and some drivers always do). The frame length
+    // is then the best length there is: the wire length if known (it survives a snaplen), else
+    // what was captured.
     view.anomalies |= ANOMALY_IPV4_TOTAL_LENGTH_ZERO;
-    totalLength = available;
+    totalLength = (wireEnd >= 0 ? wireEnd : end) - start;
+  } else if (wireEnd >= 0 && start + totalLength > wireEnd) {
+    view.anomalies |= ANOMALY_IP_LENGTH_EXCEEDS_FRAME;
+    totalLength = wireEnd - start;
   }
   view.ipTotalLength = totalLength;
   if (totalLength < headerLength) return malformed(view, 'ipv4-total-length');

@@ -2,7 +2,7 @@
 
 import { malformed, truncated } from './outcome.js';
 import {
-  ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, DecodeKind, type PacketView,
+  ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, DecodeKind, type PacketView,
 } from './packet-view.js';
 import { decodeTransport } from './transport.js';
 
@@ -51,15 +51,20 @@ export function decodeIpv6(view: PacketView, bytes: DataView, start: number, end
   if (payloadLength === 0 && nextHeader !== NH_NONE) {
     // Either an RFC 2675 jumbogram (the length is in the hop-by-hop Jumbo Payload option) or a
     // GSO / BIG TCP super-segment captured on the sending host, where Linux leaves the field 0 and
-    // no jumbo option. For the latter, as with IPv4 total length 0, the record is the best length.
+    // no jumbo option. For the latter, as with IPv4 total length 0, the frame length is the best there is.
     const jumbo = nextHeader === NH_HOP_BY_HOP ? findJumboPayloadLength(bytes, start + IPV6_HEADER, end) : -1;
     if (jumbo >= 0) {
       view.anomalies |= ANOMALY_IPV6_JUMBO;
       payloadLength = jumbo;
     } else {
       view.anomalies |= ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO;
-      payloadLength = available - IPV6_HEADER;
+      payloadLength = (view.wireEnd >= 0 ? view.wireEnd : end) - start - IPV6_HEADER;
     }
+  }
+  if (view.wireEnd >= 0 && start + IPV6_HEADER + payloadLength > view.wireEnd) {
+    // Longer than the frame on the wire, so not a snaplen cut: clamp, as for IPv4.
+    view.anomalies |= ANOMALY_IP_LENGTH_EXCEEDS_FRAME;
+    payloadLength = view.wireEnd - start - IPV6_HEADER;
   }
   view.ipTotalLength = IPV6_HEADER + payloadLength;
   const datagramEnd = start + IPV6_HEADER + payloadLength;

@@ -49,9 +49,14 @@ export const ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO = 0x2;
 export const ANOMALY_IPV6_JUMBO = 0x4;
 /** A TCP option had a bad length (0, 1, past the header, wrong for its kind); parsing stopped/skipped it. */
 export const ANOMALY_TCP_OPTIONS = 0x8;
+/**
+ * The IP length claims more bytes than the frame had on the wire (record original length), so it
+ * cannot be a snaplen cut: the length was clamped to the frame, as Wireshark does.
+ */
+export const ANOMALY_IP_LENGTH_EXCEEDS_FRAME = 0x10;
 /** Names of the anomaly bits, indexed by bit position (bit i = 1 << i). */
 export const ANOMALY_NAMES = [
-  'ipv4-total-length-zero', 'ipv6-payload-length-zero', 'ipv6-jumbo', 'tcp-options',
+  'ipv4-total-length-zero', 'ipv6-payload-length-zero', 'ipv6-jumbo', 'tcp-options', 'ip-length-exceeds-frame',
 ] as const;
 
 /**
@@ -93,6 +98,11 @@ export class PacketView {
   ipId = -1;
   /** ANOMALY_* bits: oddities that did not stop the decode. 0 for almost every packet. */
   anomalies = 0;
+  /**
+   * Offset in `data` where the frame ended on the wire (offset + original length), or -1 when the
+   * caller did not pass the original length. Lets the decoder tell a snaplen cut from a lying length.
+   */
+  wireEnd = -1;
 
   // --- TCP
   srcPort = 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  ANOMALY_IPV4_TOTAL_LENGTH_ZERO, DecodeKind, formatAddress, TCP_ACK, TCP_PSH,
+  ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IPV4_TOTAL_LENGTH_ZERO, DecodeKind, formatAddress, TCP_ACK, TCP_PSH,
 } from '../../src/decode/index.js';
 import { ethernet, ipv4, tcp, udp } from '../helpers/frames.js';
 import { decodeFrame } from './decode-helper.js';
@@ -119,6 +119,44 @@ describe('IPv4', () => {
     assert.equal(view.ipTotalLength, 3040);
     assert.equal(view.payloadLength, 3000);
     assert.equal(view.capturedPayloadLength, 3000);
+  });
+
+  it('takes a TSO length-0 packet cut by snaplen from the wire length', () => {
+    const frame = ethernet(ipv4({ totalLength: 0, payload: tcp({ payload: 30_000 }) }));
+    const view = decodeFrame(1, frame, 96, frame.length);
+    assert.equal(view.kind, DecodeKind.Tcp, view.problem);
+    assert.equal(view.payloadLength, 30_000);
+    assert.equal(view.capturedPayloadLength, 96 - 14 - 40);
+  });
+
+  it('clamps a total length longer than the wire frame, and notes it', () => {
+    // 66 bytes on the wire and captured, but the header claims 820: not a snaplen cut (Wireshark
+    // says "IPv4 total length exceeds packet length" and uses the frame).
+    const frame = ethernet(ipv4({ totalLength: 820, payload: tcp({ payload: 12 }) }));
+    const view = decodeFrame(1, frame, frame.length, frame.length);
+    assert.equal(view.kind, DecodeKind.Tcp, view.problem);
+    assert.equal(view.anomalies & ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IP_LENGTH_EXCEEDS_FRAME);
+    assert.equal(view.ipTotalLength, 52);
+    assert.equal(view.payloadLength, 12);
+    // Without the original length the same bytes read as a snaplen cut.
+    const unknown = decodeFrame(1, frame);
+    assert.equal(unknown.payloadLength, 780);
+    assert.equal(unknown.anomalies, 0);
+  });
+
+  it('keeps a snaplen cut that fits the wire length', () => {
+    const frame = ethernet(ipv4({ payload: tcp({ payload: 1400 }) }));
+    const view = decodeFrame(1, frame, 100, frame.length);
+    assert.equal(view.payloadLength, 1400);
+    assert.equal(view.anomalies, 0);
+  });
+
+  it('trusts the captured bytes when the wire length is below the captured length', () => {
+    const frame = ethernet(ipv4({ payload: tcp({ payload: 40 }) }));
+    const view = decodeFrame(1, frame, frame.length, 10);
+    assert.equal(view.kind, DecodeKind.Tcp);
+    assert.equal(view.payloadLength, 40);
+    assert.equal(view.anomalies, 0);
   });
 
   const kindRows: Array<[string, number, Buffer, DecodeKind]> = [

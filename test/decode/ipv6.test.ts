@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
-  ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, DecodeKind, formatAddress, TCP_FIN,
+  ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, DecodeKind, formatAddress, TCP_FIN,
 } from '../../src/decode/index.js';
 import { ethernet, ipv6, tcp, udp, type Ipv6Extension } from '../helpers/frames.js';
 import { decodeFrame } from './decode-helper.js';
@@ -128,6 +128,18 @@ describe('IPv6', () => {
     assert.equal(view.kind, DecodeKind.Tcp, view.problem);
     assert.equal(view.anomalies & ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO);
     assert.equal(view.payloadLength, 5000);
+  });
+
+  it('clamps a payload length longer than the wire frame, and takes GSO lengths from the wire', () => {
+    const frame = ethernet(ipv6({ payloadLength: 900, payload: tcp({ payload: 8 }) }));
+    const view = decodeFrame(1, frame, frame.length, frame.length);
+    assert.equal(view.kind, DecodeKind.Tcp, view.problem);
+    assert.equal(view.anomalies & ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IP_LENGTH_EXCEEDS_FRAME);
+    assert.equal(view.payloadLength, 8);
+    const gso = ethernet(ipv6({ payloadLength: 0, payload: tcp({ payload: 20_000 }) }));
+    const cut = decodeFrame(1, gso, 128, gso.length);
+    assert.equal(cut.payloadLength, 20_000);
+    assert.equal(cut.anomalies, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO);
   });
 
   it('calls a payload length too short for TCP malformed', () => {

@@ -80,7 +80,9 @@ describe('decoder fuzz', () => {
         const offset = n % 5 === 0 ? 0 : next() % 16;
         const claimed = n % 97 === 0 ? length + 1000 : length;
         if (offset > 0) buffer.copyWithin(offset, 0, length);
-        const kind = decodePacket(view, linkType, buffer, offset, claimed);
+        // Wire length: unknown, equal, larger (snaplen) or nonsense (smaller than captured).
+        const wire = n % 4 === 0 ? undefined : n % 4 === 1 ? length : next() % 3000;
+        const kind = decodePacket(view, linkType, buffer, offset, claimed, wire);
         checkView(view, kind, offset, Math.min(offset + claimed, buffer.length));
       }
     });

@@ -1,4 +1,26 @@
 // The decode stage's public entry: record bytes -> PacketView, in place.
+//
+// view.problem when kind is Malformed (the header states something no snaplen can explain):
+//   vlan-depth          more than MAX_VLAN_DEPTH (8) stacked 802.1Q / 802.1ad / 0x9100 tags
+//   ip-version          version nibble disagrees with the link (ethertype, family, LINKTYPE_IPV4/6),
+//                       or is neither 4 nor 6 on a raw-IP link
+//   ipv4-ihl            IHL < 5
+//   ipv4-total-length   total length (non-zero) < IHL * 4
+//   ipv6-ext-chain      more than 16 extension headers
+//   ipv6-ext-length     an extension header runs past the IPv6 payload length
+//   tcp-data-offset     data offset < 5, or the TCP header (20 bytes, or data offset * 4) does not
+//                       fit in the IP payload length
+//   decoder-error       the safety net caught a read past the buffer: a decoder bug, please report
+// view.problem when kind is Truncated (the record ends inside a header; usually the snaplen):
+//   link-truncated      Ethernet / VLAN tag / SLL / SLL2 / NULL / LOOP header incomplete
+//   ip-truncated        empty record on a raw-IP link
+//   ipv4-truncated      IPv4 header (20 bytes, or IHL * 4 with options) incomplete
+//   ipv6-truncated      fixed header or an extension header incomplete
+//   tcp-truncated       fixed 20-byte TCP header incomplete (ports..flags filled if 14 bytes are there)
+// view.anomalies (ANOMALY_* bits, ANOMALY_NAMES) for packets that still decode normally:
+//   ipv4-total-length-zero, ipv6-payload-length-zero (TSO/GSO on the sender: length from the
+//   frame), ipv6-jumbo (RFC 2675), tcp-options (bad option length; later options ignored),
+//   ip-length-exceeds-frame (IP length beyond the wire length: clamped to the frame).
 
 import {
   decodeEthernet, decodeLoop, decodeNull, decodeRawIp, decodeSll, decodeSll2,

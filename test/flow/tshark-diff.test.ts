@@ -218,6 +218,8 @@ interface Case {
   /** Instances per class the comparison must find (damaged headers added up over reasons). */
   classes: Record<string, number>;
   connections: number;
+  /** A known disagreement still to be fixed in src/ (reported, runs without failing the suite). */
+  todo?: string;
 }
 
 const CASES: Case[] = [
@@ -258,6 +260,15 @@ const CASES: Case[] = [
     classes: { [SPLIT_CLASS.synInsideMidstream]: 1 },
     connections: 1,
   },
+  {
+    // RFC 9293 3.5 figure 8: each side's SYN crosses the other's; one connection.
+    name: 'simultaneous open is one connection',
+    packets: () => fromSteps([[0, S, 100, 0, 0], [1, S, 500, 0, 0], [0, SA, 100, 501, 0], [1, SA, 500, 101, 0], [0, A, 101, 501, 0],
+      [0, FA, 101, 501, 0], [1, FA, 501, 102, 0], [0, A, 102, 502, 0]]),
+    classes: {},
+    connections: 1,
+    todo: 'FlowTable.startsNewConnection splits at the peer\'s SYN (its side has sent nothing yet)',
+  },
 ];
 
 test('difference classes are recognised on hand-built captures, and nothing else passes', { skip: SKIP }, async (t) => {
@@ -265,7 +276,7 @@ test('difference classes are recognised on hand-built captures, and nothing else
   const dir = mkdtempSync(join(tmpdir(), 'finscope-tshark-cases-'));
   t.after(() => { rmSync(dir, { recursive: true, force: true }); });
   for (const [i, c] of CASES.entries()) {
-    await t.test(c.name, async (st) => {
+    await t.test(c.name, { todo: c.todo ?? false }, async (st) => {
       const file = join(dir, `case-${i}.pcap`);
       writeFileSync(file, writePcap({ packets: c.packets() }));
       const outcome = await diffCapture(tshark, file, st);

@@ -1,0 +1,51 @@
+// Public entry of the batch stage: command-line paths -> inputs -> verdicts, for many captures at
+// once. Inputs come from files, directory walks, globs and stdin (walk.ts); each stands alone and
+// is analysed in parallel worker threads (parallel.ts), or all are merged into one capture in time
+// order (merged.ts). Whatever the jobs, the result is the same: inputs in the order given/walked,
+// connection ids by input then first packet.
+
+import type { CloseOptions, Verdict } from '../close/index.js';
+import type { FlowOptions } from '../flow/index.js';
+import { analyzeMerged } from './merged.js';
+import { analyzeParallel, type ProgressEvent } from './parallel.js';
+import type { BatchAnalysis, ResolvedInputs } from './types.js';
+
+export { resolveInputs } from './walk.js';
+export { expandGlob, hasGlobMagic, matchPath, matchSegment } from './glob.js';
+export { sniffFile, isCaptureMagic } from './sniff.js';
+export { renumber } from './renumber.js';
+export { WorkerFailure, type ProgressEvent } from './parallel.js';
+export {
+  SKIP_FAILS, type BatchAnalysis, type InputSpec, type ResolvedInputs, type SkipReason, type SkippedEntry,
+} from './types.js';
+
+export interface BatchOptions {
+  close: CloseOptions;
+  flow: Partial<FlowOptions>;
+  /** Worker threads for separate inputs (ignored with merge). */
+  jobs: number;
+  /** All inputs are one capture in time order (rotated files). */
+  merge: boolean;
+  /**
+   * Keeps only the connections it accepts (the UI's filter language: src/filter). Applied after
+   * numbering, so a connection's id is the same with and without a filter.
+   */
+  filter?: (v: Verdict) => boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export async function analyzeBatch(resolved: ResolvedInputs, options: BatchOptions): Promise<BatchAnalysis> {
+  const run = { close: options.close, flow: options.flow, signal: options.signal, onProgress: options.onProgress };
+  let result: BatchAnalysis;
+  if (options.merge) {
+    const m = await analyzeMerged(resolved.inputs, run);
+    result = { inputs: m.inputs, verdicts: m.verdicts, merged: m.flow, skipped: resolved.skipped };
+  } else {
+    const p = await analyzeParallel(resolved.inputs, { ...run, jobs: options.jobs });
+    result = { inputs: p.inputs, verdicts: p.verdicts, merged: null, skipped: resolved.skipped };
+  }
+  const filter = options.filter;
+  if (filter !== undefined) result.verdicts = result.verdicts.filter((v) => filter(v));
+  return result;
+}

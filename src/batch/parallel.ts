@@ -1,0 +1,145 @@
+// Inputs analysed side by side: a pool of worker threads, each taking the next input in order
+// when it finishes one. stdin is read on the main thread (a worker's process.stdin is not the
+// terminal's). With one job, or one input, everything runs on the main thread: same pipeline,
+// same renumbering, hence the same report.
+
+import { Worker } from 'node:worker_threads';
+import type { CloseOptions, Verdict } from '../close/index.js';
+import type { FlowOptions } from '../flow/index.js';
+import { analyzeInput, type InputResult } from '../pipeline/index.js';
+import type { AnalyzeJob, WorkerMessage } from './protocol.js';
+import { renumber, type CollectedInput } from './renumber.js';
+import type { InputSpec } from './types.js';
+
+export interface ProgressEvent {
+  /** Input whose bytes moved, or whose analysis finished. */
+  index: number;
+  /** Source bytes read so far for that input. */
+  sourceBytes: number;
+  done: boolean;
+}
+
+export interface ParallelOptions {
+  close: CloseOptions;
+  flow: Partial<FlowOptions>;
+  jobs: number;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface ParallelResult {
+  inputs: InputResult[];
+  verdicts: Verdict[];
+}
+
+/** A bug in a worker, carried to the CLI's internal-error path with the worker's stack. */
+export class WorkerFailure extends Error {
+  constructor(message: string, readonly workerStack: string) {
+    super(message);
+    this.name = 'WorkerFailure';
+  }
+}
+
+async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, into: CollectedInput[]): Promise<void> {
+  const verdicts: Verdict[] = [];
+  const result = await analyzeInput(spec.path, index, (v) => verdicts.push(v), {
+    close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal,
+    onProgress: (p) => options.onProgress?.({ index, sourceBytes: p.sourceBytes, done: false }),
+  });
+  into[index] = { result, verdicts };
+  options.onProgress?.({ index, sourceBytes: result.info.sourceBytesRead, done: true });
+}
+
+export async function analyzeParallel(specs: InputSpec[], options: ParallelOptions): Promise<ParallelResult> {
+  const collected: CollectedInput[] = new Array(specs.length);
+  const jobs = Math.max(1, Math.min(options.jobs, specs.filter((s) => s.path !== '-').length));
+  if (jobs <= 1) {
+    for (let i = 0; i < specs.length && options.signal?.aborted !== true; i++) await analyzeHere(specs[i], i, options, collected);
+  } else {
+    await runPool(specs, options, jobs, collected);
+  }
+  // An abort leaves later inputs unread; the report covers the ones that were.
+  const done = collected.filter((c) => c !== undefined);
+  return { inputs: done.map((c) => c.result), verdicts: renumber(done) };
+}
+
+function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, collected: CollectedInput[]): Promise<void> {
+  const queue = specs.map((_, i) => i).filter((i) => specs[i].path !== '-');
+  const local = specs.map((_, i) => i).filter((i) => specs[i].path === '-');
+  const pending = new Map<number, Verdict[]>();
+  const workers: Worker[] = [];
+  let failure: Error | null = null;
+
+  return new Promise<void>((resolve, reject) => {
+    let running = 0;
+    let localDone = local.length === 0;
+    const finishIfIdle = (): void => {
+      if (running > 0 || !localDone) return;
+      for (const w of workers) void w.terminate();
+      if (failure !== null) reject(failure);
+      else resolve();
+    };
+    const fail = (error: Error): void => {
+      if (failure === null) failure = error;
+      queue.length = 0;
+      for (const w of workers) void w.terminate();
+    };
+    const onAbort = (): void => { queue.length = 0; };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const next = (worker: Worker): boolean => {
+      const index = queue.shift();
+      if (index === undefined) return false;
+      pending.set(index, []);
+      const job: AnalyzeJob = { type: 'job', index, file: specs[index].path, close: options.close, flow: options.flow };
+      worker.postMessage(job);
+      return true;
+    };
+
+    for (let k = 0; k < jobs; k++) {
+      const worker = new Worker(new URL('./worker.js', import.meta.url));
+      workers.push(worker);
+      let busy = false;
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'verdicts') {
+          pending.get(m.index)?.push(...m.verdicts);
+        } else if (m.type === 'progress') {
+          options.onProgress?.({ index: m.index, sourceBytes: m.sourceBytes, done: false });
+        } else if (m.type === 'done') {
+          collected[m.index] = { result: m.result, verdicts: pending.get(m.index) ?? [] };
+          pending.delete(m.index);
+          options.onProgress?.({ index: m.index, sourceBytes: m.result.info.sourceBytesRead, done: true });
+          if (!next(worker)) { busy = false; running--; void worker.terminate(); finishIfIdle(); }
+        } else {
+          fail(new WorkerFailure(`while analysing ${specs[m.index].path}: ${m.message}`, m.stack));
+          busy = false; running--; finishIfIdle();
+        }
+      });
+      worker.on('error', (error) => {
+        fail(error);
+        if (busy) { busy = false; running--; }
+        finishIfIdle();
+      });
+      worker.on('exit', () => {
+        // A worker that dies mid-input (out of memory, killed) without an 'error' event.
+        if (busy) {
+          fail(new Error('a worker thread exited while analysing an input'));
+          busy = false; running--;
+          finishIfIdle();
+        }
+      });
+      if (next(worker)) { busy = true; running++; } else void worker.terminate();
+    }
+
+    (async () => {
+      for (const i of local) {
+        if (options.signal?.aborted === true || failure !== null) break;
+        await analyzeHere(specs[i], i, options, collected);
+      }
+    })().catch((error: unknown) => fail(error as Error)).finally(() => {
+      localDone = true;
+      finishIfIdle();
+    });
+    finishIfIdle();
+  });
+}

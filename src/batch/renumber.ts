@@ -1,0 +1,49 @@
+// Connection ids that do not depend on the number of jobs. Every input is analysed standing alone
+// with ids 1..n (in order of first packet); after collection, input k's ids are shifted by the
+// connections of the inputs before it. The result is what one sequential run over all inputs
+// numbers, whichever worker finished first.
+
+import type { Verdict } from '../close/index.js';
+import type { InputResult } from '../pipeline/index.js';
+
+export interface CollectedInput {
+  result: InputResult;
+  /** Its verdicts with ids local to the input (1..result.flow.connections), in any order. */
+  verdicts: Verdict[];
+}
+
+/** `connection #12` in finding details (time-wait-reuse names the connection that reused the tuple). */
+const ID_IN_DETAIL = /(connection #)(\d+)/g;
+
+/** Adds `offset` to a verdict's id and to every id it mentions. */
+export function shiftVerdictIds(v: Verdict, offset: number): void {
+  if (offset === 0) return;
+  v.id += offset;
+  if (v.previousId !== null) v.previousId += offset;
+  if (v.reusedById !== null) v.reusedById += offset;
+  for (const f of v.findings) {
+    if (f.detail.includes('connection #')) f.detail = f.detail.replace(ID_IN_DETAIL, (_m, p: string, n: string) => `${p}${Number(n) + offset}`);
+  }
+}
+
+/**
+ * Renumbers in place and returns every verdict sorted by id. Inputs must be in report order.
+ * Throws when an input's verdicts do not number 1..n: that is a bug upstream, not an input problem.
+ */
+export function renumber(collected: CollectedInput[]): Verdict[] {
+  const out: Verdict[] = [];
+  let offset = 0;
+  for (const c of collected) {
+    const n = c.result.flow.connections;
+    c.verdicts.sort((a, b) => a.id - b.id);
+    if (c.verdicts.length !== n || (n > 0 && (c.verdicts[0].id !== 1 || c.verdicts[n - 1].id !== n))) {
+      throw new Error(`input ${c.result.file}: expected connections 1..${n}, got ${c.verdicts.length}`);
+    }
+    for (const v of c.verdicts) {
+      shiftVerdictIds(v, offset);
+      out.push(v);
+    }
+    offset += n;
+  }
+  return out;
+}

@@ -4,6 +4,10 @@
 import type { DirectionSummary, Finding, SideDurations, SideVerdict, Verdict } from '../close/index.js';
 import { epochSeconds as sec } from '../common/time.js';
 import type { InputResult } from '../pipeline/index.js';
+import type { InputFindings, WorstConnection } from './aggregate.js';
+import type { ReportModel } from './model.js';
+import { settingsJson } from './model.js';
+import type { Sink } from './sink.js';
 import type { Distribution, Summary } from './summary.js';
 
 export const SCHEMA_VERSION = 'finscope.report/1';
@@ -40,10 +44,11 @@ function statesJson(x: SideVerdict): object[] {
   return x.changes.map((c) => ({ state: c.state, at: sec(c.atUs), packet: c.packet, cause: c.cause }));
 }
 
+/** One connection. With `inputFile`, `input` names its input (NDJSON rows stand alone). */
 export function connectionJson(v: Verdict, inputFile?: string): Record<string, unknown> {
   return {
     id: v.id,
-    ...(inputFile !== undefined ? { input: inputFile } : { inputIndex: v.input }),
+    ...(inputFile !== undefined ? { input: inputFile, inputIndex: v.input } : { inputIndex: v.input }),
     family: v.family === 6 ? 'ipv6' : 'ipv4',
     client: v.client,
     server: v.server,
@@ -84,6 +89,7 @@ export function inputJson(r: InputResult): object {
     comments: i.comments,
     packets: i.packets,
     bytes: i.bytesRead,
+    sourceBytes: i.sourceBytesRead,
     start: s(r.firstUs),
     end: s(r.lastUs),
     decode: r.decode,
@@ -121,13 +127,96 @@ export function summaryJson(x: Summary): object {
   };
 }
 
-export function reportJson(inputs: InputResult[], verdicts: Verdict[], summary: Summary, options: object): object {
+export function worstJson(w: WorstConnection, model: Pick<ReportModel, 'inputs' | 'verdicts'>, byId: Map<number, Verdict>): object {
+  const v = byId.get(w.id)!;
+  return {
+    id: w.id,
+    input: model.inputs[w.input]?.file ?? null,
+    client: endpointText(v.client.ip, v.client.port, v.family),
+    server: endpointText(v.server.ip, v.server.port, v.family),
+    maxSeverity: w.maxSeverity,
+    serious: w.serious,
+    codes: w.codes,
+    finalState: { client: v.sides.client.finalState, server: v.sides.server.finalState },
+  };
+}
+
+function endpointText(ip: string, port: number, family: 4 | 6): string {
+  return family === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function findingsByInputJson(x: InputFindings, model: Pick<ReportModel, 'inputs'>): object {
+  return { input: model.inputs[x.input]?.file ?? null, inputIndex: x.input, connections: x.connections, bySeverity: x.bySeverity, byCode: x.byCode };
+}
+
+/** The report's opening object, without connections and summary (they are streamed after it). */
+export function reportHeadJson(model: ReportModel): Record<string, unknown> {
+  const byId = indexById(model.verdicts);
+  const a = model.aggregate;
   return {
     schema: SCHEMA_VERSION,
     generator: 'finscope',
-    options,
-    inputs: inputs.map(inputJson),
-    connections: verdicts.map((v) => connectionJson(v, inputs[v.input]?.file)),
-    summary: summaryJson(summary),
+    options: settingsJson(model.settings),
+    inputs: model.inputs.map((r, k) => ({
+      ...inputJson(r),
+      summary: { ...summaryJson(a.perInput[k]), worst: a.worstByInput[k].map((w) => worstJson(w, model, byId)) },
+    })),
+    skipped: model.skipped,
+    merged: model.merged,
   };
+}
+
+/** The aggregate over all inputs: the summary as for one capture, plus findings by input and the worst connections. */
+export function totalSummaryJson(model: ReportModel): Record<string, unknown> {
+  const byId = indexById(model.verdicts);
+  const a = model.aggregate;
+  return {
+    ...summaryJson(a.total),
+    findingsByInput: a.findingsByInput.map((x) => findingsByInputJson(x, model)),
+    worst: a.worst.map((w) => worstJson(w, model, byId)),
+  };
+}
+
+function indexById(verdicts: Verdict[]): Map<number, Verdict> {
+  const m = new Map<number, Verdict>();
+  for (const v of verdicts) m.set(v.id, v);
+  return m;
+}
+
+/** The whole report as one object (tests, small reports). writeJsonReport streams the same text. */
+export function reportJson(model: ReportModel): Record<string, unknown> {
+  return {
+    ...reportHeadJson(model),
+    connections: model.verdicts.map((v) => connectionJson(v, model.inputs[v.input]?.file)),
+    summary: totalSummaryJson(model),
+  };
+}
+
+/**
+ * Streams the JSON report with a fixed layout that `finscope merge` reads line by line (reports of
+ * millions of connections exceed what one JSON.parse can take):
+ *
+ *   line 1      {"schema":...,"options":...,"inputs":[...],"skipped":[...],"merged":...,
+ *   line 2      "connections":[
+ *   each line   one connection object, followed by ',' except the last
+ *   then        ],
+ *   last line   "summary":{...}}
+ */
+export async function writeJsonReport(sink: Sink, model: ReportModel): Promise<void> {
+  const head = JSON.stringify(reportHeadJson(model));
+  await sink.write(`${head.slice(0, -1)},\n"connections":[`);
+  const n = model.verdicts.length;
+  for (let i = 0; i < n && !sink.isClosed; i++) {
+    const v = model.verdicts[i];
+    await sink.write(`\n${JSON.stringify(connectionJson(v, model.inputs[v.input]?.file))}${i + 1 < n ? ',' : ''}`);
+  }
+  await sink.write(`\n],\n"summary":${JSON.stringify(totalSummaryJson(model))}}\n`);
+}
+
+/** NDJSON: one connection per line, each naming its input (the same object as in the JSON report). */
+export async function writeNdjsonReport(sink: Sink, model: ReportModel): Promise<void> {
+  for (const v of model.verdicts) {
+    if (sink.isClosed) return;
+    await sink.write(`${JSON.stringify(connectionJson(v, model.inputs[v.input]?.file))}\n`);
+  }
 }

@@ -5,6 +5,8 @@ import type { Severity, SideVerdict, Verdict } from '../close/index.js';
 import { formatDuration as dur } from '../common/duration.js';
 import { formatTimeOfDay, formatTimestamp } from '../common/time.js';
 import type { InputResult } from '../pipeline/index.js';
+import type { ReportModel } from './model.js';
+import type { Sink } from './sink.js';
 import { describeDistribution, type Summary } from './summary.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -108,4 +110,69 @@ export function textReport(inputs: InputResult[], verdicts: Verdict[], summary: 
   for (const v of shown.slice(0, options.limit)) out.push(...connectionLines(v));
   if (shown.length > options.limit) out.push(`... ${shown.length - options.limit} more (use --limit or --format json)`);
   return out.join('\n') + '\n';
+}
+
+/** Inputs listed one by one up to this many; beyond, only those with problems are. */
+const INPUT_LINES_LIMIT = 20;
+
+/** The text report of a batch: the summary over all inputs first, then the connections. */
+export function batchTextReport(m: ReportModel, options: TextOptions): string {
+  return [...batchTextChunks(m, options)].join('');
+}
+
+/** The same text in pieces, so that --all over millions of connections is never one string. */
+export function* batchTextChunks(m: ReportModel, options: TextOptions): Generator<string> {
+  const s = m.aggregate.total;
+  const n = m.inputs.length;
+  const out = [`finscope: ${n} input${n === 1 ? '' : 's'}${m.settings.merge && n > 1 ? ' merged into one capture in time order' : ''}, ${s.connections} TCP connections`, ''];
+  let listed = m.inputs;
+  if (n > INPUT_LINES_LIMIT) {
+    listed = m.inputs.filter((r) => r.info.error !== null || r.info.warnings.length > 0);
+    out.push(`${n - listed.length} inputs read to their end without problems (${m.inputs.reduce((t, r) => t + r.info.packets, 0)} packets in all); ${listed.length} with problems:`);
+  }
+  out.push(...summaryLines(s, listed));
+  if (m.merged !== null) {
+    out.push(`Merged flow table: ${m.merged.connections} connections, peak ${m.merged.peakLive} live, ${m.merged.reused} 4-tuples reused, ${m.merged.evicted} evicted, ${m.merged.timeWentBackwards} packets out of time order`);
+  }
+  if (m.skipped.length > 0) {
+    const counts: Record<string, number> = {};
+    for (const x of m.skipped) counts[x.reason] = (counts[x.reason] ?? 0) + 1;
+    out.push(`Skipped while walking: ${Object.entries(counts).map(([k, c]) => `${k} ${c}`).join(', ')}`);
+    for (const x of m.skipped.filter((x) => x.reason !== 'not-a-capture' && x.reason !== 'empty').slice(0, INPUT_LINES_LIMIT)) {
+      out.push(`  ${x.reason} ${x.path}: ${x.message}`);
+    }
+  }
+  if (n > 1) {
+    const ranked = m.aggregate.findingsByInput
+      .filter((x) => x.bySeverity.error + x.bySeverity.warning > 0)
+      .sort((a, b) => b.bySeverity.error - a.bySeverity.error || b.bySeverity.warning - a.bySeverity.warning || a.input - b.input);
+    if (ranked.length > 0) {
+      out.push('Inputs with the most errors and warnings:');
+      for (const x of ranked.slice(0, 10)) {
+        out.push(`  ${m.inputs[x.input].file}: ${x.bySeverity.error} errors, ${x.bySeverity.warning} warnings (${Object.entries(x.byCode).map(([k, c]) => `${k} ${c}`).join(', ')})`);
+      }
+    }
+  }
+  out.push('');
+  const verdicts = m.verdicts;
+  const shown = options.all ? verdicts.slice() : verdicts.filter((v) => v.findings.some((f) => f.severity !== 'info'));
+  shown.sort((a, b) => severityRank(b) - severityRank(a) || a.id - b.id);
+  const title = options.all ? 'Connections' : 'Connections with warnings or errors, most severe first';
+  out.push(`${title} (${shown.length} of ${verdicts.length}):`);
+  yield out.join('\n') + '\n';
+  const limit = Math.min(shown.length, options.limit);
+  for (let i = 0; i < limit; i++) {
+    const v = shown[i];
+    const lines = connectionLines(v);
+    if (n > 1) lines[0] += `  [${m.inputs[v.input]?.file ?? '?'}]`;
+    yield lines.join('\n') + '\n';
+  }
+  if (shown.length > options.limit) yield `... ${shown.length - options.limit} more (use --limit or --format json)\n`;
+}
+
+export async function writeTextReport(sink: Sink, m: ReportModel, options: TextOptions): Promise<void> {
+  for (const chunk of batchTextChunks(m, options)) {
+    if (sink.isClosed) return;
+    await sink.write(chunk);
+  }
 }

@@ -1,25 +1,32 @@
 #!/usr/bin/env node
 // Commander wiring only: parse options, run the pipeline, pick an output, set the exit code.
 // Exit codes: 0 every input read to its end; 1 --fail-on matched; 2 usage error; 3 some input could
-// not be read or broke half-way (what was read is still reported). When several apply, 2 wins over
-// 3, and 3 over 1: an incomplete input makes a passing gate untrustworthy.
+// not be read or broke half-way (what was read is still reported); 4 internal error. When several
+// apply, 2 wins over 3, and 3 over 1: an incomplete input makes a passing gate untrustworthy.
+// Interrupted by SIGINT / SIGTERM: 130 / 143, and no output file is left behind.
 
+import { realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { analyzeBatch, resolveInputs, SKIP_FAILS, WorkerFailure, type ResolvedInputs, type SkippedEntry } from './batch/index.js';
+import { ProgressLine } from './batch/progress.js';
 import { DEFAULT_CLOSE_OPTIONS, TIME_WAIT_BY_OS, type CloseOptions } from './close/index.js';
 import { EXPLANATIONS, explain, explanationText } from './close/explain.js';
 import { parseDuration } from './common/duration.js';
-import { parseInstant } from './common/time.js';
-import { analyzeInputs } from './pipeline/index.js';
-import { reportJson } from './report/json.js';
+import { failOnMatches, parseFailOn, type FailOn } from './report/fail-on.js';
+import { combineShards, readShard, settingsDifference, type ShardReport } from './report/merge.js';
+import { buildModel, resolveAt, type ReportModel, type ReportSettings } from './report/model.js';
 import { Sink } from './report/sink.js';
-import { summarize } from './report/summary.js';
-import { textReport } from './report/text.js';
+import { FORMATS, writeReport, type Format } from './report/write.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAIL_ON = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INPUT = 3;
 export const EXIT_INTERNAL = 4;
+const EXIT_SIGINT = 130;
+const EXIT_SIGTERM = 143;
 
 function durationArg(value: string): number {
   const us = parseDuration(value);
@@ -40,8 +47,21 @@ function portRangeArg(value: string): [number, number] {
   return [lo, hi];
 }
 
-interface ReportFlags {
-  format: string;
+function failOnArg(value: string): FailOn {
+  const parsed = parseFailOn(value);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.message);
+  return parsed.failOn;
+}
+
+interface OutputFlags {
+  format: Format;
+  all?: boolean;
+  limit: number;
+  output?: string;
+  failOn?: FailOn;
+}
+
+interface ReportFlags extends OutputFlags {
   os: string;
   msl?: number;
   finWait2: number;
@@ -52,9 +72,9 @@ interface ReportFlags {
   maxConnections: number;
   idle: number;
   zeekBoundaries?: boolean;
-  all?: boolean;
-  limit: number;
-  output?: string;
+  jobs: number;
+  merge?: boolean;
+  progress: boolean;
 }
 
 function addAnalysisOptions(cmd: Command): Command {
@@ -71,6 +91,15 @@ function addAnalysisOptions(cmd: Command): Command {
     .option('--zeek-boundaries', 'also end connections where Zeek does (its 5 s attempt and close timers), to line up with conn.log');
 }
 
+function addOutputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('--all', 'text: list every connection, not only those with warnings or errors')
+    .option('--limit <n>', 'text: list at most this many connections', positiveInt, 50)
+    .option('-o, --output <file>', 'write the report to a file, atomically (a temporary file renamed at the end)')
+    .option('--fail-on <list>', 'exit 1 when a finding matches: a severity (error; warning = warning or worse; info) and/or codes, comma-separated', failOnArg);
+}
+
 function closeOptions(f: ReportFlags): CloseOptions {
   return {
     timeWaitUs: f.msl !== undefined ? 2 * f.msl : TIME_WAIT_BY_OS[f.os] ?? DEFAULT_CLOSE_OPTIONS.timeWaitUs,
@@ -79,51 +108,142 @@ function closeOptions(f: ReportFlags): CloseOptions {
   };
 }
 
+function reportSettings(f: ReportFlags, close: CloseOptions): ReportSettings {
+  return {
+    os: f.os, timeWaitUs: close.timeWaitUs, finWait2Us: close.finWait2LimitUs, closeWaitUs: close.closeWaitLimitUs,
+    at: f.at ?? null, host: f.host ?? null, portRange: f.portRange, maxConnections: f.maxConnections, idleUs: f.idle,
+    zeekBoundaries: f.zeekBoundaries ?? false, merge: f.merge ?? false, filter: null,
+  };
+}
+
 class UsageError extends Error {}
 
-async function runReport(files: string[], f: ReportFlags): Promise<number> {
-  if (!['text', 'json'].includes(f.format)) throw new UsageError(`unknown format "${f.format}" (text, json)`);
-  const close = closeOptions(f);
-  const analysis = await analyzeInputs(files, { close, flow: { maxLive: f.maxConnections, idleUs: f.idle, zeekBoundaries: f.zeekBoundaries ?? false } });
-  const starts = analysis.inputs.map((i) => i.firstUs).filter((t) => t >= 0);
-  const startUs = starts.length ? Math.min(...starts) : 0;
-  const endUs = Math.max(0, ...analysis.inputs.map((i) => i.lastUs));
-  let atUs: number | undefined;
-  if (f.at !== undefined) {
-    const t = parseInstant(f.at, startUs, parseDuration);
-    if (t === null) throw new UsageError(`--at: "${f.at}" is not a time (epoch seconds, ISO time, or +30s from the start)`);
-    atUs = t;
+function printSkipped(skipped: SkippedEntry[]): void {
+  for (const x of skipped) {
+    if (x.reason === 'not-a-capture' || x.reason === 'empty' || x.reason === 'duplicate') continue;
+    process.stderr.write(`finscope: ${x.path}: ${x.message} (${x.reason}${SKIP_FAILS[x.reason] ? '' : ', skipped'})\n`);
   }
-  const summary = summarize(analysis.verdicts, startUs, endUs, { atUs, host: f.host, portRange: f.portRange });
+}
+
+/** Writes the report through a Sink; SIGINT/SIGTERM while writing remove the temporary file. */
+async function writeOutput(model: ReportModel, f: OutputFlags): Promise<void> {
   const sink = new Sink(f.output ?? null);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    sink.abort();
+    process.exit(signal === 'SIGINT' ? EXIT_SIGINT : EXIT_SIGTERM);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    if (f.format === 'json') {
-      const doc = reportJson(analysis.inputs, analysis.verdicts, summary, {
-        timeWait: close.timeWaitUs / 1e6, finWait2: close.finWait2LimitUs / 1e6, closeWait: close.closeWaitLimitUs / 1e6,
-        os: f.os, portRange: f.portRange,
-      }) as Record<string, unknown>;
-      // Streamed: one connection per line, so a huge report never becomes one string.
-      const { connections, summary: sum, ...head } = doc as { connections: unknown[]; summary: unknown };
-      const headText = JSON.stringify(head);
-      await sink.write(`${headText.slice(0, -1)},\n"connections":[`);
-      for (let i = 0; i < connections.length; i++) {
-        if (sink.isClosed) break;
-        await sink.write(`${i === 0 ? '\n' : ',\n'}${JSON.stringify(connections[i])}`);
-      }
-      await sink.write(`\n],\n"summary":${JSON.stringify(sum)}}\n`);
-    } else {
-      await sink.write(textReport(analysis.inputs, analysis.verdicts, summary, { all: f.all ?? false, limit: f.limit }));
-    }
+    await writeReport(sink, f.format, model, { all: f.all ?? false, limit: f.limit });
     await sink.end();
   } catch (err) {
     sink.abort();
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  for (const input of analysis.inputs) {
-    if (input.info.error !== null) process.stderr.write(`finscope: ${input.info.error.file}: ${input.info.error.message} (byte offset ${input.info.error.offset})\n`);
-  }
-  return analysis.inputs.some((i) => i.info.error !== null) ? EXIT_INPUT : EXIT_OK;
 }
+
+/** Exit code of a finished report: 3 when something could not be read, else 1 when the gate matched. */
+function outcome(model: ReportModel, f: OutputFlags): number {
+  for (const input of model.inputs) {
+    const e = input.info.error;
+    if (e !== null) process.stderr.write(`finscope: ${e.file}: ${e.message} (byte offset ${e.offset})\n`);
+  }
+  if (model.inputs.some((i) => i.info.error !== null) || model.skipped.some((x) => SKIP_FAILS[x.reason])) return EXIT_INPUT;
+  if (f.failOn !== undefined) {
+    const hits = failOnMatches(model, f.failOn);
+    if (hits.size > 0) {
+      process.stderr.write(`finscope: --fail-on ${f.failOn.text} matched: ${[...hits].map(([code, n]) => `${code} ${n}`).join(', ')}\n`);
+      return EXIT_FAIL_ON;
+    }
+  }
+  return EXIT_OK;
+}
+
+async function runReport(args: string[], f: ReportFlags): Promise<number> {
+  if (args.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+  if (f.at !== undefined && resolveAt(f.at, 0) === null) {
+    throw new UsageError(`--at: "${f.at}" is not a time (epoch seconds, ISO time, or +30s from the start)`);
+  }
+  const close = closeOptions(f);
+  const resolved: ResolvedInputs = await resolveInputs(args);
+  printSkipped(resolved.skipped);
+  const progress = f.progress && process.stderr.isTTY === true ? new ProgressLine(process.stderr, resolved.inputs) : null;
+  let analysis;
+  try {
+    analysis = await analyzeBatch(resolved, {
+      close,
+      flow: { maxLive: f.maxConnections, idleUs: f.idle, zeekBoundaries: f.zeekBoundaries ?? false },
+      jobs: f.jobs,
+      merge: f.merge ?? false,
+      // src/filter plugs in here: filter: parseFilter(f.filter).predicate (see BatchOptions.filter).
+      onProgress: progress === null ? undefined : (e) => progress.update(e),
+    });
+  } finally {
+    progress?.end();
+  }
+  const model = buildModel(analysis, reportSettings(f, close));
+  await writeOutput(model, f);
+  return outcome(model, f);
+}
+
+async function runMerge(files: string[], f: OutputFlags): Promise<number> {
+  const shards: ShardReport[] = [];
+  let unreadable = false;
+  for (const file of files) {
+    const r = await readShard(file);
+    if (r.ok) shards.push(r.shard);
+    else {
+      process.stderr.write(`finscope: ${r.file}: ${r.message}\n`);
+      unreadable = true;
+    }
+  }
+  if (shards.length === 0) {
+    process.stderr.write('finscope: no report could be read: nothing to merge\n');
+    return EXIT_INPUT;
+  }
+  for (const s of shards.slice(1)) {
+    const diff = settingsDifference(shards[0].settings, s.settings);
+    if (diff !== null) {
+      throw new UsageError(`${s.file} was made with a different "${diff}" than ${shards[0].file}: reports merge only when made with the same options`);
+    }
+  }
+  const model = buildModel(combineShards(shards), shards[0].settings);
+  await writeOutput(model, f);
+  const code = outcome(model, f);
+  return unreadable ? EXIT_INPUT : code;
+}
+
+const REPORT_EXAMPLES = `
+Inputs are files, directories (walked recursively; captures recognised by their first bytes), glob
+patterns expanded by finscope itself (quote them: '*', '?', '**', '[a-z]'), and - for stdin.
+
+Examples:
+  finscope report captures/close-client-first.pcap
+  finscope report -f json -o report.json /var/captures/          # a whole archive, one worker per core
+  finscope report -f csv 'archive/2024-*/**/*.pcap*' > conns.csv
+  finscope report --merge rotated/trace.pcap*                     # rotated files as one capture
+  finscope report --fail-on warning captures/                     # CI gate: exit 1 on warnings or errors
+  finscope report --fail-on lost-final-ack,missing-peer-fin -f markdown captures/ > ticket.md
+  tcpdump -i eth0 -w - tcp | finscope report -
+  finscope report --fin-wait2 5s --close-wait 5s --os linux capture.pcap
+
+Exit codes: 0 ok, 1 --fail-on matched, 2 usage error, 3 an input could not be read or broke
+half-way (what was read is still reported), 4 internal error; 2 wins over 3, 3 over 1.`;
+
+const MERGE_EXAMPLES = `
+Combines JSON reports made on separate machines (shards of an archive) into the report one run over
+all their inputs gives: inputs in the order of the reports, ids renumbered, the aggregate
+(percentiles included) recomputed exactly from the connections. The reports must have been made
+with the same options.
+
+Examples:
+  finscope merge shard-*.json > all.json
+  finscope merge -f markdown shard-1.json shard-2.json > ticket.md
+  finscope merge --fail-on error -f text reports/*.json`;
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('finscope')
@@ -132,25 +252,29 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
 
-  const report = addAnalysisOptions(program.command('report')
-    .description('analyse captures (pcap, pcapng, gzipped, or - for stdin) and print a report')
-    .argument('<files...>', 'capture files, or - for stdin'))
-    .option('-f, --format <format>', 'text or json', 'text')
-    .option('--all', 'text: list every connection, not only those with warnings or errors')
-    .option('--limit <n>', 'text: list at most this many connections', positiveInt, 50)
-    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
-    .addHelpText('after', `
-Examples:
-  finscope report captures/close-client-first.pcap
-  finscope report --format json capture.pcapng.gz > report.json
-  tcpdump -i eth0 -w - 'tcp' | finscope report -
-  finscope report --fin-wait2 5s --close-wait 5s --os linux capture.pcap`)
-    .action(async (files: string[], flags: ReportFlags) => { setExit(await runReport(files, flags)); });
+  const report = addOutputOptions(addAnalysisOptions(program.command('report')
+    .description('analyse captures (pcap, pcapng, gzipped; files, directories, globs, or - for stdin) and print a report')
+    .argument('<paths...>', 'capture files, directories, glob patterns, or - for stdin')))
+    .option('-j, --jobs <n>', 'inputs analysed in parallel (worker threads)', positiveInt, availableParallelism())
+    .option('--merge', 'treat all inputs as one capture in time order (rotated files): a connection spanning files is one connection')
+    .option('--no-progress', 'no progress line on stderr (it is shown only on a terminal anyway)')
+    .addHelpText('after', REPORT_EXAMPLES)
+    .action(async (paths: string[], flags: ReportFlags) => { setExit(await runReport(paths, flags)); });
   void report;
+
+  addOutputOptions(program.command('merge')
+    .description('combine JSON reports of separate shards into the report of one run over all their inputs')
+    .argument('<reports...>', 'JSON reports (finscope report -f json)'))
+    .addHelpText('after', MERGE_EXAMPLES)
+    .action(async (files: string[], flags: OutputFlags) => { setExit(await runMerge(files, flags)); });
 
   program.command('explain')
     .description('explain a finding code (what it means, likely causes, what to do); lists the codes without one')
     .argument('[code]', 'finding code, e.g. lost-final-ack')
+    .addHelpText('after', `
+Examples:
+  finscope explain                   # every code with its one-line title
+  finscope explain lost-final-ack    # what it means, causes, what to do`)
     .action((code?: string) => {
       if (code === undefined) {
         const width = Math.max(...EXPLANATIONS.map((e) => e.code.length));
@@ -162,17 +286,31 @@ Examples:
       process.stdout.write(explanationText(e) + '\n');
     });
 
-  // `finscope capture.pcap`: the report for now (the terminal UI takes over on a TTY once it lands).
-  addAnalysisOptions(program
-    .argument('[files...]', 'capture files (same as finscope report)'))
-    .option('--all', 'list every connection')
-    .option('--limit <n>', 'list at most this many connections', positiveInt, 50)
-    .action(async (files: string[], flags: ReportFlags) => {
-      if (files.length === 0) { program.outputHelp(); return; }
-      setExit(await runReport(files, { ...flags, format: 'text' }));
-    });
+  addDefaultAction(program, setExit);
   return program;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The default action: `finscope capture.pcap`. The text report for now; the terminal UI takes over
+// here on a TTY once it lands. Kept in this one function so that change stays in one place.
+
+function addDefaultAction(program: Command, setExit: (code: number) => void): void {
+  addAnalysisOptions(program
+    .argument('[paths...]', 'capture files, directories or globs (same as finscope report)'))
+    .option('--all', 'list every connection')
+    .option('--limit <n>', 'list at most this many connections', positiveInt, 50)
+    .addHelpText('after', `
+Examples:
+  finscope captures/close-client-first.pcap      # the text report of one capture
+  finscope report --help                         # batch reports, formats, CI gates
+  finscope merge --help                          # combine reports made on separate machines`)
+    .action(async (paths: string[], flags: ReportFlags) => {
+      if (paths.length === 0) { program.outputHelp(); return; }
+      setExit(await runReport(paths, { ...flags, format: 'text', jobs: availableParallelism(), progress: true }));
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
@@ -190,15 +328,24 @@ export async function main(argv: string[]): Promise<number> {
     }
     const e = err as Error;
     process.stderr.write(`finscope: internal error: ${e.message}\n`);
-    if (process.env.FINSCOPE_DEBUG === '1') process.stderr.write(`${e.stack ?? ''}\n`);
+    if (process.env.FINSCOPE_DEBUG === '1') process.stderr.write(`${e instanceof WorkerFailure ? e.workerStack : e.stack ?? ''}\n`);
     else process.stderr.write('finscope: set FINSCOPE_DEBUG=1 to see where\n');
     return EXIT_INTERNAL;
   }
 }
 
-// Run when executed (also through the npm bin symlink), not when imported by tests.
-const invoked = process.argv[1] ?? '';
-if (/(?:^|[\\/])(cli\.js|finscope)$/.test(invoked)) {
+/** True when this file is the program being run (directly, or through the npm bin symlink). */
+function isEntryPoint(): boolean {
+  const invoked = process.argv[1];
+  if (invoked === undefined) return false;
+  try {
+    return realpathSync(invoked) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(EXIT_OK); });
   main(process.argv).then((code) => { process.exitCode = code; }, () => { process.exitCode = EXIT_INTERNAL; });
 }

@@ -250,6 +250,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Explain how every TCP connection in a packet capture ended: close states, TIME_WAIT, FIN_WAIT_2, CLOSE_WAIT, resets, and what went wrong.')
     .version('0.1.0')
     .exitOverride()
+    // The default action has options of the same names as report's: without this, the program
+    // would swallow `finscope report --all`.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)');
 
   const report = addOutputOptions(addAnalysisOptions(program.command('report')

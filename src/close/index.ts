@@ -97,7 +97,7 @@ export function analyzeConnection(conn: Connection, options: CloseOptions = DEFA
   const { vantage, gaps } = vantageOf(conn);
   // Each endpoint's one-way delay to the capture point: half the round trip the capture point saw
   // toward it (SYN-ACK -> ACK toward the client, SYN -> SYN-ACK toward the server).
-  const shifts: [number, number] = gaps === null ? [0, 0] : [Math.min(gaps[1], 10e6) / 2, Math.min(gaps[0], 10e6) / 2];
+  const shifts: [number, number] = gaps === null || vantage === 'unknown' ? [0, 0] : [Math.min(gaps[1], 10e6) / 2, Math.min(gaps[0], 10e6) / 2];
   const runs = runStateMachines(conn, options.timeWaitUs, shifts);
   // Each endpoint saw the last packets up to its one-way delay after the capture point did.
   const until = conn.observedUntilUs >= 0 ? conn.observedUntilUs : conn.lastUs;

@@ -141,6 +141,8 @@ function halfClose(ctx: FindingContext, x: Dir): Finding | null {
     last = s.lastTimeUs;
   }
   if (segs === 0) return null;
+  // Data answered by a RST from the first closer was not a half-close: its socket was closed.
+  if (conn.dirs[x].rstUs >= first) return null;
   return finding('half-close', SIDE[y], first,
     `${SIDE[y]} kept sending after ${SIDE[x]}'s FIN was acknowledged: ${bytes} bytes in ${segs} segments over ${dur(last - first)}`);
 }
@@ -163,15 +165,18 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     const f = conn.dirs[d], pf = conn.dirs[1 - d];
     const lost = lostFinalAck(ctx, d);
     if (lost !== null) out.push(lost);
-    const fr = finRetransmitted(ctx, d, lost !== null);
+    const unacked = f.finUs >= 0 && f.finAckedUs < 0 && !anyRst && conn.reusedAtUs < 0;
+    // fin-unacked already says how often it was sent.
+    const fr = finRetransmitted(ctx, d, lost !== null || unacked);
     if (fr !== null) out.push(fr);
-
-    if (f.finUs >= 0 && f.finAckedUs < 0 && !anyRst && conn.reusedAtUs < 0) {
+    if (unacked) {
+      const state = ctx.activeCloser === side ? 'FIN_WAIT_1' : ctx.activeCloser === 'both' ? 'CLOSING' : 'LAST_ACK';
       out.push(finding('fin-unacked', side, f.finUs,
-        `${side}'s FIN (sent ${f.finCount}×) was never acknowledged in the ${dur(end - f.finUs)} that followed`));
+        `${side}'s FIN (sent ${f.finCount}×) was never acknowledged in the ${dur(end - f.finUs)} that followed (${side} stuck in ${state})`));
     }
     if (f.finAckedUs >= 0 && pf.finUs < 0) {
-      const until = anyRst ? `before the RST ${dur(firstRst - f.finAckedUs)} later` : `in the ${dur(end - f.finAckedUs)} until the capture ended`;
+      const until = anyRst ? `before the RST ${dur(firstRst - f.finAckedUs)} later`
+        : end - f.finAckedUs < 1000 ? 'before the capture ended (right after that ACK)' : `in the ${dur(end - f.finAckedUs)} until the capture ended`;
       out.push(finding('missing-peer-fin', peer, f.finAckedUs,
         `${side}'s FIN was acknowledged but ${peer} sent no FIN ${until} (${peer} in CLOSE_WAIT, ${side} in FIN_WAIT_2)`));
     }
@@ -183,7 +188,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     }
     const cw = sides[d].durations.closeWait;
     if (cw !== null && cw > options.closeWaitLimitUs) {
-      const how = f.finUs >= 0 ? 'before sending its FIN' : 'and had not closed when the capture ended';
+      const how = f.finUs >= 0 ? 'before sending its FIN' : anyRst ? 'until the RST, without sending a FIN' : 'and had not closed when the capture ended';
       out.push(finding('long-close-wait', side, pf.finUs,
         `${side} stayed in CLOSE_WAIT for ${dur(cw)} ${how} (limit ${dur(options.closeWaitLimitUs)}): its application was slow to call close()`));
     }

@@ -3,7 +3,7 @@
 // capture point. Every transition keeps the packet that caused it, so any verdict can be explained.
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
-import { SEG_ACKS_PEER_FIN, SEG_FOLDED, type Connection, type Dir } from '../flow/index.js';
+import { SEG_FOLDED, type Connection, type Dir } from '../flow/index.js';
 import { nextState, type TcpEvent, type TcpState } from './states.js';
 
 export interface StateChange {
@@ -29,6 +29,9 @@ export interface SideRun {
   /** One-way delay between this endpoint and the capture point (microseconds). */
   shiftUs: number;
 }
+
+/** Slack for "sent after the ACK arrived": scheduling jitter at the receiver. */
+const LOST_ACK_MARGIN_US = 1_000;
 
 function newSide(shiftUs: number): SideRun {
   return { changes: [], timeWaitSinceUs: -1, finsInTimeWait: 0, rstInTimeWait: null, stateAtReuse: null, shiftUs };
@@ -85,6 +88,11 @@ function runTimers(sides: [SideRun, SideRun], nowUs: number, timeWaitUs: number)
 export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs: [number, number] = [0, 0]): [SideRun, SideRun] {
   const sides: [SideRun, SideRun] = [newSide(shiftsUs[0]), newSide(shiftsUs[1])];
   const finSent = [false, false];
+  const finAcked = [false, false];
+  // Capture times of every FIN transmission per direction, to recognise ACKs that were lost.
+  const finTimes: [number[], number[]] = [[], []];
+  for (const seg of conn.log) if ((seg.flags & TCP_FIN) !== 0 && (seg.marks & SEG_FOLDED) === 0) finTimes[seg.dir].push(seg.timeUs);
+  const finSentAfter = (d: Dir, afterUs: number): boolean => finTimes[d].some((x) => x > afterUs);
   // A FIN passes the capture point before its receiver processes it. When the receiver's own FIN
   // crossed it (a simultaneous close), replaying "received" at capture time would invent a
   // CLOSE_WAIT. So the receipt waits until the receiver shows it (its ACK covers the FIN), or the
@@ -113,8 +121,9 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
     const peerFinSeq = conn.dirs[r].finSeq;
     const acksPeerFin = ack && pendingFin[d] !== null && peerFinSeq >= 0 && seg.ack > peerFinSeq;
 
-    // In-order delivery: the receiver got this sender's earlier FIN before this segment.
-    flushFin(r);
+    // In-order delivery: the receiver got this sender's earlier FIN before this segment, unless the
+    // sender retransmits the FIN later (then it was lost, and what followed it waited in a queue).
+    if (!finSentAfter(d, t) && !(fin && finSent[d])) flushFin(r);
     // The sender shows it received the peer's FIN: apply that before what it sends now.
     if (acksPeerFin) flushFin(d);
 
@@ -131,12 +140,21 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
     if (ack && !rst) {
       if (!syn) apply(receiver, 'recvAck', t, p);
       // FIN_WAIT_1 -> FIN_WAIT_2 (or CLOSING -> TIME_WAIT) comes before the FIN it rides with.
-      if ((seg.marks & SEG_ACKS_PEER_FIN) !== 0) apply(receiver, 'recvAckOfFin', t, p);
+      // An ACK of the receiver's FIN that the receiver then retransmits its FIN after (later than
+      // the ACK could have reached it) was lost beyond the capture point: it changes nothing there.
+      const ownFin = conn.dirs[r].finSeq;
+      if (!finAcked[r] && finSent[r] && ownFin >= 0 && seg.ack > ownFin && !finSentAfter(r, t + 2 * receiver.shiftUs + LOST_ACK_MARGIN_US)) {
+        finAcked[r] = true;
+        apply(receiver, 'recvAckOfFin', t, p);
+      }
     }
     if (fin) {
       if (!finSent[d]) {
         finSent[d] = true;
         apply(sender, 'sendFin', t, p);
+        pendingFin[r] = { atUs: t, packet: p };
+      } else if (pendingFin[r] !== null) {
+        // Not yet shown received: the receiver has it no earlier than this transmission.
         pendingFin[r] = { atUs: t, packet: p };
       } else if (current(receiver) === 'TIME_WAIT') {
         // A retransmitted FIN re-arms the TIME_WAIT timer and is acknowledged again.
@@ -152,8 +170,10 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
       pendingFin[r] = null;
     }
   }
-  flushFin(0);
-  flushFin(1);
+  // Unshown at the end: a FIN sent once is taken as received; one retransmitted and never
+  // acknowledged may never have arrived, so the receiver keeps its state.
+  if (finTimes[1].length === 1) flushFin(0);
+  if (finTimes[0].length === 1) flushFin(1);
 
   if (conn.reusedAtUs >= 0) {
     runTimers(sides, conn.reusedAtUs, timeWaitUs);

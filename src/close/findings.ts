@@ -23,6 +23,7 @@ export const SEVERITY: Record<FindingCode, Severity> = {
   'data-after-fin': 'error',
   'time-wait-reuse': 'warning',
   'time-wait-assassination': 'error',
+  'time-wait-rst-ignored': 'info',
   'ephemeral-port-pressure': 'error',
   'not-closed': 'info',
   'connection-refused': 'info',
@@ -90,7 +91,9 @@ function lostFinalAck(ctx: FindingContext, p: Dir): Finding | null {
   const pf = conn.dirs[p];
   // Only a FIN sent from LAST_ACK or CLOSING waits for a "final" ACK: the peer closed first or both did.
   if (pf.finCount < 2 || !(ctx.activeCloser === A || ctx.activeCloser === 'both')) return null;
-  const fins = segmentsFrom(conn, p, TCP_FIN);
+  // FINs after P showed it had no socket (a bare RST) are late duplicates, not retransmissions.
+  const gone = socketGoneUs(conn, p);
+  const fins = segmentsFrom(conn, p, TCP_FIN).filter((s) => s.timeUs < gone);
   if (fins.length < 2) return null;
   const f1 = fins[0], f2 = fins[1];
   const acks = acksOfPeerFin(conn, a);
@@ -114,15 +117,23 @@ function lostFinalAck(ctx: FindingContext, p: Dir): Finding | null {
     `${A}'s final ACK never reached the capture point (implied by the retransmitted FIN; vantage ${ctx.vantage}); ${times}; ${reAck}`);
 }
 
+/** Time of the first RST without ACK from a direction: from then on its sender had no socket. */
+function socketGoneUs(conn: Connection, d: Dir): number {
+  return conn.log.find((s) => s.dir === d && (s.flags & TCP_RST) !== 0 && (s.flags & TCP_ACK) === 0)?.timeUs ?? Infinity;
+}
+
 function finRetransmitted(ctx: FindingContext, d: Dir, explained: boolean): Finding | null {
   const f = ctx.conn.dirs[d];
   if (f.finCount < 2 || explained) return null;
-  const fins = segmentsFrom(ctx.conn, d, TCP_FIN);
+  // FINs after the sender showed it had no socket are late duplicates from the network.
+  const gone = socketGoneUs(ctx.conn, d);
+  const fins = segmentsFrom(ctx.conn, d, TCP_FIN).filter((s) => s.timeUs < gone);
+  if (fins.length < 2) return null;
   const state = ctx.activeCloser === 'both' ? 'CLOSING' : ctx.activeCloser === SIDE[d] ? 'FIN_WAIT_1' : 'LAST_ACK';
   const last = fins.length > 0 ? fins[fins.length - 1].timeUs : f.finLastUs;
   const acked = f.finAckedUs >= 0 ? `, acknowledged ${dur(f.finAckedUs - f.finUs)} after the first` : ', never acknowledged';
-  return finding('fin-retransmitted', SIDE[d], fins[1]?.timeUs ?? f.finLastUs,
-    `${SIDE[d]} sent its FIN ${f.finCount} times over ${dur(last - f.finUs)} (${state} stalled)${acked}`);
+  return finding('fin-retransmitted', SIDE[d], fins[1].timeUs,
+    `${SIDE[d]} sent its FIN ${fins.length} times over ${dur(last - f.finUs)} (${state} stalled)${acked}`);
 }
 
 function halfClose(ctx: FindingContext, x: Dir): Finding | null {
@@ -197,6 +208,11 @@ export function detectFindings(ctx: FindingContext): Finding[] {
       out.push(finding('data-after-fin', side, seg?.timeUs ?? f.finUs,
         `${side} sent ${f.dataAfterFin} segment(s) with data beyond its own FIN (seq ${f.finSeq})`));
     }
+    const ignored = runs[d].rstIgnoredInTimeWait;
+    if (ignored !== null) {
+      out.push(finding('time-wait-rst-ignored', side, ignored.atUs,
+        `a RST from ${peer} reached ${side} in TIME_WAIT and was ignored: ${side} still answered afterwards (tcp_rfc1337=1 behaviour)`));
+    }
     const tw = runs[d].rstInTimeWait;
     if (tw !== null) {
       out.push(finding('time-wait-assassination', side, tw.atUs,
@@ -221,7 +237,13 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     const side = SIDE[d];
     const shape = r.rstWithAck ? 'RST+ACK' : 'bare RST (no ACK)';
     const handshakeDone = runs[0].changes.some((c) => c.state === 'ESTABLISHED') || runs[1].changes.some((c) => c.state === 'ESTABLISHED');
-    if (anyFin && Math.min(...[conn.dirs[0].finUs, conn.dirs[1].finUs].filter((t) => t >= 0)) <= r.rstUs) {
+    // Both FINs acknowledged before the RST: the close had finished; a later RST is about a
+    // socket that no longer exists (see time-wait-assassination), not how this close ended.
+    const closeDone = conn.dirs[0].finAckedUs >= 0 && conn.dirs[1].finAckedUs >= 0 &&
+      Math.max(conn.dirs[0].finAckedUs, conn.dirs[1].finAckedUs) <= r.rstUs;
+    if (closeDone) {
+      // nothing: reported by the TIME_WAIT findings when it matters
+    } else if (anyFin && Math.min(...[conn.dirs[0].finUs, conn.dirs[1].finUs].filter((t) => t >= 0)) <= r.rstUs) {
       const gone = !r.rstWithAck && sides[d].changes.some((c) => c.state === 'FIN_WAIT_2')
         ? `; ${side}'s socket was already gone (an orphaned FIN_WAIT_2 socket is dropped silently after tcp_fin_timeout)` : '';
       out.push(finding('reset-after-fin', side, r.rstUs, `the close began with FIN but ${side} ended it with a ${shape}${gone}`));

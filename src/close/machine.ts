@@ -22,19 +22,34 @@ export interface SideRun {
   timeWaitSinceUs: number;
   /** Retransmitted FINs from the peer that reached this side while in TIME_WAIT. */
   finsInTimeWait: number;
-  /** RSTs received while in TIME_WAIT (RFC 1337 assassination). */
+  /** A RST received in TIME_WAIT that ended it (RFC 1337 assassination). */
   rstInTimeWait: { atUs: number; packet: number } | null;
+  /** A RST received in TIME_WAIT that did not end it (the side still answered later). */
+  rstIgnoredInTimeWait: { atUs: number; packet: number } | null;
   /** The side was in this state when the connection's 4-tuple was reused. */
   stateAtReuse: TcpState | null;
   /** One-way delay between this endpoint and the capture point (microseconds). */
   shiftUs: number;
 }
 
+/** Time of the first RST without ACK from a direction (its sender had no socket), or Infinity. */
+function bareRstTime(conn: Connection, d: Dir): number {
+  for (const seg of conn.log) {
+    if (seg.dir === d && (seg.flags & TCP_RST) !== 0 && (seg.flags & TCP_ACK) === 0) return seg.timeUs;
+  }
+  return Infinity;
+}
+
+/** Whether side d, sent a RST at `atUs` while in TIME_WAIT, still answered later with an ACK (not a RST). */
+function survivesRst(conn: Connection, d: Dir, atUs: number): boolean {
+  return conn.log.some((seg) => seg.dir === d && seg.timeUs > atUs && (seg.flags & TCP_RST) === 0 && (seg.flags & TCP_ACK) !== 0 && (seg.marks & SEG_FOLDED) === 0);
+}
+
 /** Slack for "sent after the ACK arrived": scheduling jitter at the receiver. */
 const LOST_ACK_MARGIN_US = 1_000;
 
 function newSide(shiftUs: number): SideRun {
-  return { changes: [], timeWaitSinceUs: -1, finsInTimeWait: 0, rstInTimeWait: null, stateAtReuse: null, shiftUs };
+  return { changes: [], timeWaitSinceUs: -1, finsInTimeWait: 0, rstInTimeWait: null, rstIgnoredInTimeWait: null, stateAtReuse: null, shiftUs };
 }
 
 function current(side: SideRun): TcpState | null {
@@ -92,7 +107,10 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
   // Capture times of every FIN transmission per direction, to recognise ACKs that were lost.
   const finTimes: [number[], number[]] = [[], []];
   for (const seg of conn.log) if ((seg.flags & TCP_FIN) !== 0 && (seg.marks & SEG_FOLDED) === 0) finTimes[seg.dir].push(seg.timeUs);
-  const finSentAfter = (d: Dir, afterUs: number): boolean => finTimes[d].some((x) => x > afterUs);
+  // A bare RST shows its sender had no socket: a FIN from it after that is a duplicate the
+  // network delivered late, not a retransmission.
+  const socketGoneUs = [bareRstTime(conn, 0), bareRstTime(conn, 1)];
+  const finSentAfter = (d: Dir, afterUs: number): boolean => finTimes[d].some((x) => x > afterUs && x < socketGoneUs[d]);
   // A FIN passes the capture point before its receiver processes it. When the receiver's own FIN
   // crossed it (a simultaneous close), replaying "received" at capture time would invent a
   // CLOSE_WAIT. So the receipt waits until the receiver shows it (its ACK covers the FIN), or the
@@ -128,8 +146,8 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
     if (acksPeerFin) flushFin(d);
 
     if (syn && !ack) {
+      // The receiver gets a state only once it answers: an unanswered SYN may have found nothing.
       if (current(sender) === null) enter(sender, 'SYN_SENT', endpointTime(sender, 'sendSyn', t), p, 'sendSyn');
-      if (current(receiver) === null) enter(receiver, 'LISTEN', endpointTime(receiver, 'start', t), p, 'start');
     } else if (syn && ack) {
       if (current(sender) === null) enter(sender, 'LISTEN', conn.firstUs, null, 'implied');
       apply(sender, 'sendSynAck', t, p);
@@ -166,7 +184,13 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
       // A RST without ACK says nothing about what its sender had received.
       if (!acksPeerFin) pendingFin[d] = null;
       apply(sender, 'sendRst', t, p);
-      apply(receiver, 'recvRst', t, p);
+      // A side that ignored one RST in TIME_WAIT ignores them all (it is a setting, not chance).
+      if (current(receiver) === 'TIME_WAIT' && (receiver.rstIgnoredInTimeWait !== null || survivesRst(conn, r, t))) {
+        // tcp_rfc1337=1 (or another stack that follows RFC 1337): the RST was ignored.
+        receiver.rstIgnoredInTimeWait ??= { atUs: endpointTime(receiver, 'recvRst', t), packet: p };
+      } else {
+        apply(receiver, 'recvRst', t, p);
+      }
       pendingFin[r] = null;
     }
   }

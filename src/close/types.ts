@@ -9,7 +9,7 @@ export type FindingCode =
   | 'lost-final-ack' | 'missing-peer-fin' | 'long-fin-wait-2' | 'long-close-wait'
   | 'fin-retransmitted' | 'fin-unacked' | 'reset-after-fin' | 'abortive-close'
   | 'simultaneous-close' | 'half-close' | 'data-after-fin' | 'time-wait-reuse'
-  | 'time-wait-assassination' | 'ephemeral-port-pressure' | 'not-closed'
+  | 'time-wait-assassination' | 'time-wait-rst-ignored' | 'ephemeral-port-pressure' | 'not-closed'
   | 'connection-refused' | 'syn-unanswered' | 'capture-missed-packets';
 
 export interface Finding {

@@ -328,6 +328,7 @@ export class PcapngFramer implements Framer {
     if (iface.snaplen > 0) this.maxBlockLength = Math.max(this.maxBlockLength, iface.caplenLimit + 65536);
     this.interfaces.push(iface);
     info.interfaces.push(parsed.info);
+    state.record.interfaceCount = info.interfaces.length;
     info.comments.push(...parsed.comments);
     state.addLinkType(iface.linkType);
     if (info.timestampPrecision === null) {

@@ -49,6 +49,7 @@ export function emptyCaptureRecord(): CaptureRecord {
     data: Buffer.alloc(0),
     offset: 0,
     interfaceIndex: 0,
+    interfaceCount: 1,
   };
 }
 

@@ -29,6 +29,11 @@ export interface CaptureRecord {
    * restart in every section, so `interfaceId` alone is ambiguous in multi-section files; this is not.
    */
   interfaceIndex?: number;
+  /**
+   * Interfaces the file has described so far (1 for classic pcap). Above 1, the same packet may
+   * be in the file once per interface, and the file may not be in time order.
+   */
+  interfaceCount?: number;
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng';

@@ -7,6 +7,7 @@ import {
   DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView, type DecodeStatsJson,
 } from '../decode/index.js';
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
+import { InterfaceMerger } from './interfaces.js';
 
 export interface InputResult {
   index: number;
@@ -15,6 +16,10 @@ export interface InputResult {
   linkTypeNames: string[];
   decode: DecodeStatsJson;
   flow: FlowStats;
+  /** Multi-interface inputs: second copies of a packet seen on another interface, dropped. */
+  interfaceCopiesDropped?: number;
+  /** Multi-interface inputs: packets the file held out of time order (put back in order). */
+  reorderedPackets?: number;
   /** First and last packet time of the input (any packet), epoch us; -1 when it had none. */
   firstUs: number;
   lastUs: number;
@@ -70,6 +75,7 @@ export async function analyzeInput(
   const view = new PacketView();
   const stats = new DecodeStats();
   let firstUs = -1, lastUs = -1;
+  let merger: InterfaceMerger | undefined;
   const totalBytes = typeof file === 'string' ? await sourceSize(file) : null;
   const onProgress = options.onProgress;
 
@@ -79,7 +85,13 @@ export async function analyzeInput(
     const timeUs = rec.tsSec * 1_000_000 + Math.floor(rec.tsNsec / 1000);
     if (firstUs < 0 || timeUs < firstUs) firstUs = timeUs;
     if (timeUs > lastUs) lastUs = timeUs;
-    if (view.kind === DecodeKind.Tcp) table.add(view, timeUs, rec.packetNumber, index);
+    if (view.kind !== DecodeKind.Tcp) return;
+    if ((rec.interfaceCount ?? 1) > 1) {
+      merger ??= new InterfaceMerger((v, t, p) => table.add(v, t, p, index));
+      merger.push(view, timeUs, rec.packetNumber, rec.interfaceIndex ?? rec.interfaceId);
+    } else {
+      table.add(view, timeUs, rec.packetNumber, index);
+    }
   }, {
     file: name,
     signal: options.signal,
@@ -88,6 +100,7 @@ export async function analyzeInput(
       connections: table.stats.connections,
     }),
   });
+  merger?.flush();
   table.flush(lastUs);
   return {
     index,
@@ -96,6 +109,8 @@ export async function analyzeInput(
     linkTypeNames: info.linkTypes.map((lt) => linkTypeName(lt)),
     decode: stats.toJSON(),
     flow: { ...table.stats },
+    interfaceCopiesDropped: merger?.duplicates ?? 0,
+    reorderedPackets: merger?.reordered ?? 0,
     firstUs,
     lastUs,
   };

@@ -35,7 +35,11 @@ function inputLines(r: InputResult): string[] {
   ];
   if (r.firstUs >= 0) out.push(`  from ${formatTimestamp(r.firstUs)} to ${formatTimestamp(r.lastUs)} (${dur(r.lastUs - r.firstUs)})`);
   if (r.flow.evicted > 0) out.push(`  ${r.flow.evicted} connections evicted by the live-connection cap`);
-  if (r.flow.timeWentBackwards > 0) out.push(`  ${r.flow.timeWentBackwards} packets with timestamps going backwards`);
+  if ((r.interfaceCopiesDropped ?? 0) > 0 || (r.reorderedPackets ?? 0) > 0) {
+    out.push(`  ${i.interfaces.length} interfaces: ${r.interfaceCopiesDropped ?? 0} second copies of packets seen on another interface dropped, ${r.reorderedPackets ?? 0} packets put back in time order`);
+  } else if (r.flow.timeWentBackwards > 0) {
+    out.push(`  ${r.flow.timeWentBackwards} packets with timestamps going backwards`);
+  }
   for (const ex of r.decode.examples.slice(0, 3)) out.push(`  ${ex.kind} packet ${ex.packetNumber}: ${ex.problem}`);
   for (const w of i.warnings) out.push(`  warning: ${w.message} at byte offset ${w.offset}${w.packetNumber !== null ? ` (packet ${w.packetNumber})` : ''}`);
   if (i.error !== null) out.push(`  error: ${i.error.message} at byte offset ${i.error.offset}${i.error.packetNumber !== null ? ` (packet ${i.error.packetNumber})` : ''}; packets before it were analysed`);

@@ -217,6 +217,54 @@ cap_stop() { # let the last packets reach the file, then stop every capture
 
 finish() { kill_bg; topo_down; }
 
+# nft_load NS RULES...: a table "fslab" with input and output filter chains in NS, one rule per
+# argument (prefix "in:" or "out:" to pick the chain)
+nft_load() {
+  local ns=$1; shift
+  local r chain body
+  {
+    echo "table inet fslab {"
+    for chain in input output; do
+      echo "  chain $chain {"
+      echo "    type filter hook $chain priority 0; policy accept;"
+      for r in "$@"; do
+        case $r in
+          in:*) [[ $chain == input ]] && echo "    ${r#in:}" ;;
+          out:*) [[ $chain == output ]] && echo "    ${r#out:}" ;;
+        esac
+      done
+      echo "  }"
+    done
+    echo "}"
+  } >"$WORK/$CUR.nft.$ns.conf"
+  nsx "$ns" nft -f "$WORK/$CUR.nft.$ns.conf"
+}
+
+# ss_snap LABEL: the kernel's view of TCP sockets in fsc and fss right now (ground truth for
+# states that leave no packet: FIN_WAIT_2, CLOSE_WAIT, TIME_WAIT, ...)
+ss_snap() {
+  local ns
+  for ns in fsc fss; do
+    nsx "$ns" ss -tanoH state all 2>/dev/null | $PY -c '
+import json, sys, time
+lines = [" ".join(l.split()) for l in sys.stdin if "LISTEN" not in l]
+print(json.dumps({"t": round(time.time(), 3), "ns": sys.argv[1], "label": sys.argv[2], "sockets": lines}))' "$ns" "$1" \
+      >>"$WORK/$CUR.ss.jsonl"
+  done
+}
+
+# sysctl_note NS KEY...: record the values in force (defaults) for the ground truth
+sysctl_note() {
+  local ns=$1; shift
+  local k
+  for k in "$@"; do
+    printf '%s %s=%s (default, read)\n' "$ns" "$k" "$(nsx "$ns" sysctl -n "$k")" >>"$WORK/$CUR.sysctl.txt"
+  done
+}
+
+# at_in SECONDS: a wall time SECONDS from now (for peer.py --at)
+at_in() { $PY -c "import time; print('%.6f' % (time.time() + $1))"; }
+
 # nft_save NS: keep the ruleset with its counters as ground truth
 nft_save() { nsx "$1" nft -j list ruleset >"$WORK/$CUR.nft.$1.json"; }
 
@@ -256,4 +304,6 @@ for s in "${WANT[@]}"; do
   finish
 done
 $PY "$LAB/summarize.py" --work "$WORK" --out "$OUT"
-log "done in $(( $(date +%s) - start )) s"
+log "done in $(( $(date +%s) - start )) s; checking every capture's shape"
+# timer jitter could change a shape (e.g. FINs that should cross not crossing): say so loudly
+$PY "$LAB/check.py" "$OUT" >&2 || { log "some captures do not show their scenario: rerun those names"; exit 1; }

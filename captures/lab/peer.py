@@ -128,6 +128,10 @@ SCENARIOS = {
         "client": ["req-close"],
         "server": ["http"],
     },
+    "http-keep": {  # client closes first (keeps TIME_WAIT on the client)
+        "client": ["req-keep"],
+        "server": ["http"],
+    },
     "http-mix": {  # even iterations: server closes first; odd: client closes first
         "client": ["req-close|req-keep"],
         "server": ["http"],

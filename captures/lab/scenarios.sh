@@ -5,7 +5,11 @@ SCENARIO_ORDER=(
   # Issue A: reading and decoding
   close_client_first close_server_first ipv6 any dumpcap nano vlan qinq gzip truncated busy
   midstream rotated
-  # Issue B: close states and findings (appended below)
+  # Issue B: close states and findings
+  four_way three_way simultaneous half_close lost_final_ack missing_peer_fin fin_wait_2_timeout
+  long_close_wait fin_retransmitted fin_unacked abortive close_unread reset_after_fin
+  time_wait_reuse time_wait_assassination time_wait_rfc1337 port_pressure port_pressure_tw_reuse
+  not_closed syn_rejected syn_unanswered in_between data_after_fin_edited
 )
 
 C4=10.10.0.1
@@ -180,7 +184,7 @@ sc_busy() {
   client http-mix --repeat 600 --parallel 8
   cap_stop 0.5
   meta busy.pcap server \
-    "600 short HTTP-style connections through 64 client ports, so every 4-tuple is reused many times inside the capture. Odd-numbered requests say Connection: close (server closes first and keeps TIME_WAIT; the client's next SYN on that 4-tuple takes it over), even ones keep-alive (client closes first; tcp_tw_reuse=1 lets connect() reuse its own TIME_WAIT port after 1 s)." \
+    "600 short HTTP-style connections through 64 client ports, so every 4-tuple is reused many times inside the capture. Even-numbered requests say Connection: close (server closes first and keeps TIME_WAIT; the client's next SYN on that 4-tuple takes it over), odd ones keep-alive (client closes first; tcp_tw_reuse=1 lets connect() reuse its own TIME_WAIT port after 1 s)." \
     "fsc: ip_local_port_range 40000-40063, tcp_tw_reuse=1; client: 8 workers x 75 connections, each: connect, GET, read answer, then close (keep-alive) or read EOF and close (close); server: answer, close at once (close) or on EOF (keep-alive)"
 }
 
@@ -220,4 +224,318 @@ sc_rotated() {
   meta rotated/ client \
     "One connection split over several files by tcpdump -G 1 (a new file every second); tcpdump gzipped every finished file itself (-z gzip), so all but the last are .pcap.gz. Read them in order part-1, part-2, ..." \
     "tcpdump -G 1 -z gzip -w r-%s.pcap (renamed part-N in time order); server streams 9 x 600 B, 0.3 s apart, then closes first"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Issue B: close states and findings
+
+# plain PEER-SCENARIO FILE NS IFACE: relay, server, one capture, client in the foreground
+plain() {
+  setup
+  relay; arp_warm
+  server "$1" --count 1
+  cap "$3" "$4" "$OUT/$2"
+  client "$1"
+}
+
+sc_four_way() {
+  begin four_way
+  plain four-way four-way-close.pcap fsc fsc-veth
+  cap_stop 0.5
+  meta four-way-close.pcap client \
+    "Four-segment close: client FIN; the server's bare ACK of it (delayed ACK, ~40 ms after the FIN reached the server); the server's FIN 300 ms after EOF; the client's ACK." \
+    "server: recv 120, send 600, read to EOF, sleep 0.3 s, close(); client: connect, send 120, recv 600, close()"
+}
+
+sc_three_way() {
+  begin three_way
+  plain three-way three-way-close.pcap fsc fsc-veth
+  cap_stop 0.5
+  meta three-way-close.pcap client \
+    "Three-segment close: client FIN, server FIN+ACK (the server closed right after reading EOF, inside the delayed-ACK window, so its ACK rides on its FIN), client ACK." \
+    "server: recv 120, send 600, read to EOF, close() at once; client: connect, send 120, recv 600, close()"
+}
+
+sc_simultaneous() {
+  begin simultaneous
+  setup
+  relay; arp_warm
+  local at; at=$(at_in 2.0)  # leaves time for server start, capture start, connect and exchange
+  server simultaneous --count 1 --at "$at"
+  cap fsc fsc-veth "$OUT/simultaneous-close.pcap"
+  client simultaneous --at "$at"
+  sleep 0.3; ss_snap after-close
+  cap_stop 0.3
+  meta simultaneous-close.pcap client \
+    "Simultaneous close: both programs call close() at the same agreed wall time; the FINs cross on the 20 ms links (each FIN leaves before the other arrives), both sides go FIN_WAIT_1 -> CLOSING -> TIME_WAIT and each ACKs the other's FIN; kernelSockets shows TIME_WAIT on both sides." \
+    "client and server both: sleep until the same wall time (--at), then close(); exchange before: 120 B up, 600 B down"
+}
+
+sc_half_close() {
+  begin half_close
+  plain half-close half-close.pcap fsc fsc-veth
+  cap_stop 0.5
+  meta half-close.pcap client \
+    "Half-close: the client sends 120 B and shutdown(SHUT_WR) (FIN); the server reads EOF, then keeps sending 6 x 1000 B, 0.2 s apart, which the half-closed client ACKs and reads; then the server closes (FIN) and the client ACKs." \
+    "client: connect, send 120, shutdown(SHUT_WR), read to EOF, close(); server: read to EOF, send 1000 B six times 0.2 s apart, close()"
+}
+
+sc_lost_final_ack() {
+  begin lost_final_ack
+  setup
+  relay --rule "drop:dir=c2s,ackfin=1,noflags=SFR,data=0,nth=1"
+  arp_warm
+  server client-first --count 1
+  cap fsc fsc-veth "$OUT/lost-final-ack-client.pcap"
+  cap fss fss-veth "$OUT/lost-final-ack-server.pcap"
+  client client-first
+  sleep 0.8; ss_snap after-retransmission
+  cap_stop 0.3
+  meta lost-final-ack-client.pcap client \
+    "Lost final ACK, seen from the active closer: client FIN, server FIN+ACK, the client's final ACK leaves (and is dropped by the relay after this capture point); the server's FIN comes again from LAST_ACK and the client's TIME_WAIT socket answers it with the same ACK. Same run as lost-final-ack-server.pcap." \
+    "relay.py drops the first client->server pure ACK that acknowledges the server's FIN (rule drop:dir=c2s,ackfin=1,noflags=SFR,data=0,nth=1); client closes first, server closes on EOF"
+  meta lost-final-ack-server.pcap server \
+    "Lost final ACK, seen from the passive closer: client FIN, own FIN+ACK, no ACK; the FIN retransmitted from LAST_ACK, then the only ACK of it (sent by the client's TIME_WAIT socket). Same run as lost-final-ack-client.pcap." \
+    "as lost-final-ack-client.pcap; capture on fss-veth"
+}
+
+sc_missing_peer_fin() {
+  begin missing_peer_fin
+  plain missing-peer-fin missing-peer-fin.pcap fsc fsc-veth
+  sleep 1.5; ss_snap client-fin-wait-2
+  cap_stop 1.5
+  meta missing-peer-fin.pcap client \
+    "Missing peer FIN: the client closes, the server ACKs the FIN but never closes (CLOSE_WAIT; it is killed only after the capture stopped ~3 s later). The client sits in FIN_WAIT_2 until the end; kernelSockets shows FIN-WAIT-2 / CLOSE-WAIT." \
+    "server: recv 120, send 600, read to EOF, then hold the socket 60 s (killed after the capture); client: connect, send, recv, close()"
+}
+
+sc_fin_wait_2_timeout() {
+  begin fin_wait_2_timeout
+  setup
+  sysctl_set fsc net.ipv4.tcp_fin_timeout=3
+  relay; arp_warm
+  server fin-wait-2-timeout --count 1
+  cap fsc fsc-veth "$OUT/fin-wait-2-timeout-rst.pcap"
+  client fin-wait-2-timeout
+  sleep 1; ss_snap fin-wait-2-at-1s
+  sleep 3; ss_snap after-fin-timeout-at-4s
+  sleep 2.8; ss_snap after-server-data
+  cap_stop 0.3
+  meta fin-wait-2-timeout-rst.pcap client \
+    "FIN_WAIT_2 timeout then reset: the client close()s (orphaned) and its FIN is ACKed; the server stays in CLOSE_WAIT. With tcp_fin_timeout=3 the client's FIN_WAIT_2 socket is dropped silently after 3 s (no packet). 6 s after EOF the server sends 200 B: the client answers with a bare RST (no ACK flag, seq = the data's ack number). The RST resets the server's socket, so its close() 0.5 s later sends nothing." \
+    "fsc: net.ipv4.tcp_fin_timeout=3; client: connect, send, recv, close(); server: recv, send, read to EOF, sleep 6 s, send 200 B, sleep 0.5 s, close()"
+}
+
+sc_long_close_wait() {
+  begin long_close_wait
+  plain long-close-wait long-close-wait.pcap fss fss-veth
+  sleep 1; ss_snap server-close-wait
+  sleep 2.5
+  cap_stop 0.3
+  meta long-close-wait.pcap server \
+    "Long CLOSE_WAIT seen at the server: the client's FIN arrives, the server's ACK of it leaves ~40 ms later (delayed ACK), and the server's FIN only ~3 s later." \
+    "server: recv 120, send 600, read to EOF, sleep 3 s, close(); client closes first"
+}
+
+sc_fin_retransmitted() {
+  begin fin_retransmitted
+  setup
+  relay; arp_warm
+  nft_load fss \
+    'in:tcp dport 8080 tcp flags & (fin|syn|rst) == fin counter comment "every client FIN reaching fss"' \
+    'in:tcp dport 8080 tcp flags & (fin|syn|rst) == fin numgen inc mod 1000000 < 2 counter drop comment "drop the first 2 client FINs"'
+  server client-first --count 1
+  cap fsc fsc-veth "$OUT/fin-retransmitted.pcap"
+  client client-first
+  sleep 1.5
+  cap_stop 0.3
+  nft_save fss
+  meta fin-retransmitted.pcap client \
+    "FIN retransmitted from FIN_WAIT_1: the client's first two FIN transmissions are dropped on the server's input, the third is ACKed (the server's FIN+ACK), then a normal close. The retransmissions are the same sequence number; their spacing is not a clean doubling (tail-loss probe first, then RTO)." \
+    "nftables in fss input: 'tcp dport 8080 tcp flags & (fin|syn|rst) == fin numgen inc mod 1000000 < 2 counter drop' (drops the first two matches); client closes first, server closes on EOF"
+}
+
+sc_fin_unacked() {
+  begin fin_unacked
+  setup
+  relay --rule "drop:dir=s2c,after=c2s:F,nth=all"
+  arp_warm
+  server client-first --count 1
+  cap fsc fsc-veth "$OUT/fin-unacked.pcap"
+  client client-first
+  sleep 3.5; ss_snap client-fin-wait-1
+  cap_stop 0.5
+  meta fin-unacked.pcap client \
+    "FIN never acknowledged: after the client's FIN the relay drops everything from the server, so the client retransmits the FIN (same sequence number, growing gaps) until the capture ends ~4 s later, still in FIN_WAIT_1." \
+    "relay.py drops every server->client frame once a client FIN was seen (drop:dir=s2c,after=c2s:F,nth=all); client closes first; server reads EOF and closes (its FIN is dropped too)"
+}
+
+sc_abortive() {
+  begin abortive
+  plain abortive abortive-close.pcap fsc fsc-veth
+  cap_stop 0.5
+  meta abortive-close.pcap client \
+    "Abortive close: SO_LINGER {1, 0} then close(): one RST+ACK from the client (seq = its snd_nxt), no FIN from anyone." \
+    "client: connect, send 120, recv 600, setsockopt(SO_LINGER, {1, 0}), close(); server: recv, send, read (gets ECONNRESET), close()"
+}
+
+sc_close_unread() {
+  begin close_unread
+  plain close-unread close-unread-data.pcap fss fss-veth
+  cap_stop 0.5
+  meta close-unread-data.pcap server \
+    "close() with unread data: the client sends a second 80-byte request the server never reads; the server's close() then sends RST+ACK instead of a FIN." \
+    "server: recv 120, send 600, sleep 0.15 s, close() (80 B unread in its receive queue); client: connect, send 120, recv 600, send 80, sleep 0.3, read (ECONNRESET)"
+}
+
+sc_reset_after_fin() {
+  begin reset_after_fin
+  plain reset-after-fin reset-after-fin.pcap fsc fsc-veth
+  cap_stop 0.8
+  meta reset-after-fin.pcap client \
+    "A close that starts with FIN and ends with RST: the client shutdown(SHUT_WR)s (FIN, ACKed), the server then sends 400 B that the client's kernel ACKs but the application never reads; 0.3 s after the shutdown the client close()s with that data unread -> RST+ACK. The RST resets the server's socket, so its second send() 0.4 s later fails with EPIPE and puts nothing on the wire." \
+    "client: connect, send 120, recv 600, shutdown(SHUT_WR), sleep 0.3 s, close(); server: recv, send 600, read to EOF, sleep 0.1, send 400, sleep 0.4, send 400 (EPIPE), close()"
+}
+
+sc_time_wait_reuse() {
+  begin time_wait_reuse
+  setup
+  relay; arp_warm
+  server client-first --count 2
+  cap fsc fsc-veth "$OUT/time-wait-reuse.pcap"
+  sysctl_note fsc net.ipv4.tcp_tw_reuse
+  client client-first --bind-port 45000 --repeat 2 --gap 0.15
+  sleep 0.3; ss_snap after-second
+  cap_stop 0.3
+  meta time-wait-reuse.pcap client \
+    "TIME_WAIT takeover by an explicitly bound port: two connections from 10.10.0.1:45000 to 10.10.0.2:8080, back to back; the first closes client-first (client in TIME_WAIT), and the second connect() (bind to 45000 with SO_REUSEADDR, tcp_tw_reuse left at its default) succeeds at once on the same 4-tuple. Its ISN is the first connection's final snd_nxt + 65537 (the kernel's tw_snd_nxt + 65535 + 2)." \
+    "client: twice { socket, SO_REUSEADDR, bind(0.0.0.0:45000), connect, send 120, recv 600, sleep 0.1, close() }, 0.15 s apart (an immediate reconnect, while the old socket was still in FIN_WAIT_1, failed with EADDRNOTAVAIL); server closes on EOF"
+}
+
+assassination() { # $1 = rfc1337 value, $2 = file
+  setup
+  sysctl_set fsc net.ipv4.tcp_rfc1337="$1"
+  relay --rule "dup:dir=s2c,data=1,nth=1,delay=1.0" --rule "dup:dir=s2c,flags=F,nth=1,delay=2.0"
+  arp_warm
+  server client-first --count 1
+  cap fsc fsc-veth "$OUT/$2"
+  client client-first
+  sleep 0.5; ss_snap client-time-wait
+  sleep 1.0; ss_snap after-old-duplicate
+  sleep 1.0; ss_snap after-duplicate-fin
+  cap_stop 0.3
+}
+
+sc_time_wait_assassination() {
+  begin time_wait_assassination
+  assassination 0 time-wait-assassination.pcap
+  meta time-wait-assassination.pcap client \
+    "TIME_WAIT assassination (RFC 1337 hazard), tcp_rfc1337=0. After a normal client-first close the relay delivers an old duplicate of the server's 600-byte data segment (~1 s late): the client's TIME_WAIT socket answers with an ACK; the server has no socket and answers that with a bare RST (seq = the ACK's ack number), which kills the client's TIME_WAIT. ~1 s later the relay delivers a duplicate of the server's FIN: no socket is left, so the client answers with a bare RST instead of an ACK. Duplicated by the relay: the two late copies are exact copies of earlier frames; every reply is the kernel's." \
+    "fsc: tcp_rfc1337=0 (default); relay.py duplicates the first server data segment 1.0 s late and the server's FIN 2.0 s late (dup rules); client closes first"
+}
+
+sc_time_wait_rfc1337() {
+  begin time_wait_rfc1337
+  assassination 1 time-wait-rfc1337.pcap
+  meta time-wait-rfc1337.pcap client \
+    "Control for time-wait-assassination.pcap with tcp_rfc1337=1: the same old duplicate, the same ACK from TIME_WAIT and the same RST from the server, but the client's TIME_WAIT socket ignores the RST, so the duplicate FIN ~1 s later is answered with an ACK. Duplicated by the relay, as above." \
+    "fsc: tcp_rfc1337=1; otherwise as time-wait-assassination.pcap"
+}
+
+sc_port_pressure() {
+  begin port_pressure
+  setup
+  sysctl_set fsc net.ipv4.ip_local_port_range="50000 50031" net.ipv4.tcp_tw_reuse=2
+  relay; arp_warm
+  server http-keep --count 60
+  cap fsc fsc-veth "$OUT/port-pressure.pcap"
+  client http-keep --repeat 60
+  ss_snap after-run
+  cap_stop 0.5
+  meta port-pressure.pcap client \
+    "Port exhaustion: 32 ephemeral ports (50000-50031), 60 sequential short connections to one server port, client closes first so each leaves a client TIME_WAIT socket. tcp_tw_reuse=2 (the default: reuse only for loopback) does not apply on a veth, so after 32 connections every further connect() fails at once with EADDRNOTAVAIL and sends nothing: the capture holds exactly 32 connections, one per port." \
+    "fsc: ip_local_port_range 50000 50031, tcp_tw_reuse=2; client: 60 x { connect, GET keep-alive, read answer, close() }, one at a time; server closes on EOF"
+}
+
+sc_port_pressure_tw_reuse() {
+  begin port_pressure_tw_reuse
+  setup
+  sysctl_set fsc net.ipv4.ip_local_port_range="50000 50031" net.ipv4.tcp_tw_reuse=1
+  relay; arp_warm
+  server http-keep --count 60
+  cap fsc fsc-veth "$OUT/port-pressure-tw-reuse.pcap"
+  client http-keep --repeat 60
+  ss_snap after-run
+  cap_stop 0.5
+  meta port-pressure-tw-reuse.pcap client \
+    "As port-pressure.pcap but tcp_tw_reuse=1: connect() takes over the client's own TIME_WAIT sockets once they are older than tcp_tw_reuse_delay (1 s), so all 60 connections succeed. connect() searches the even half of the range first and takes over an even port's TIME_WAIT socket (once older than 1 s) before it ever tries an odd port: only the 16 even ports are used, each carrying several connections, up to 5 (see observed). The server side of each old connection is closed (it was the passive closer)." \
+    "fsc: ip_local_port_range 50000 50031, tcp_tw_reuse=1; otherwise as port-pressure.pcap"
+}
+
+sc_not_closed() {
+  begin not_closed
+  setup
+  relay; arp_warm
+  server idle --count 1
+  cap fsc fsc-veth "$OUT/not-closed.pcap"
+  client_bg idle
+  sleep 1.5; ss_snap established
+  cap_stop 0.1
+  meta not-closed.pcap client \
+    "Still open at capture end: handshake, one request/answer, then nothing for ~1.4 s until the capture stops (both programs still hold the socket; they are killed after the capture)." \
+    "client: connect, send 120, recv 600, hold 60 s; server: recv, send, hold 60 s; capture stopped ~1.5 s after start"
+}
+
+sc_syn_rejected() {
+  begin syn_rejected
+  setup
+  relay; arp_warm
+  cap fsc fsc-veth "$OUT/syn-rejected.pcap"
+  client syn-only --port 8081
+  cap_stop 0.3
+  meta syn-rejected.pcap client \
+    "Connection refused: SYN to 10.10.0.2:8081 where nothing listens; the server kernel answers RST+ACK (seq 0, ack = ISN+1); connect() fails with ECONNREFUSED." \
+    "client: connect to port 8081 (no listener)"
+}
+
+sc_syn_unanswered() {
+  begin syn_unanswered
+  setup
+  relay; arp_warm
+  nft_load fss 'in:tcp dport 8080 tcp flags & (syn|ack) == syn counter drop comment "drop every SYN to 8080"'
+  sysctl_note fsc net.ipv4.tcp_syn_linear_timeouts net.ipv4.tcp_syn_retries
+  server client-first --count 1
+  cap fsc fsc-veth "$OUT/syn-unanswered.pcap"
+  client_bg syn-only
+  sleep 3.6
+  cap_stop 0.1
+  nft_save fss
+  meta syn-unanswered.pcap client \
+    "Unanswered SYN: nftables in the server namespace drops every SYN, so the client retransmits its SYN (same ISN) every ~1 s: this kernel's tcp_syn_linear_timeouts=4 makes the first 4 SYN retransmissions linear (1 s) before the exponential backoff starts. The capture ends at ~3.7 s (SYN at 0, 1, 2, 3 s) with connect() still pending (the client is killed afterwards)." \
+    "nftables in fss input: 'tcp dport 8080 tcp flags & (syn|ack) == syn counter drop'; client: connect (blocks)"
+}
+
+sc_in_between() {
+  begin in_between
+  setup trunk
+  relay --delay 0.010
+  relay_fst --delay 0.010
+  arp_warm
+  server client-first --count 1
+  cap fst fst-t "$OUT/in-between.pcap"
+  client client-first
+  cap_stop 0.5
+  meta in-between.pcap between \
+    "A plain client-first close captured half-way: 10 ms relay on each side of the capture point (fsc - fsr [10 ms] - fst-t (captured) - fst [10 ms] - fss). Handshake gaps: SYN->SYN/ACK ~20 ms and SYN/ACK->ACK ~20 ms." \
+    "trunk topology without tags; relays delay 10 ms each; tcpdump -i fst-t in fst; client closes first"
+}
+
+sc_data_after_fin_edited() {
+  begin data_after_fin_edited
+  [[ -s $OUT/half-close.pcap ]] || { sc_half_close; finish; CUR=data_after_fin_edited; }
+  $PY "$LAB/edit-data-after-fin.py" "$OUT/half-close.pcap" "$OUT/data-after-fin-edited.pcap" \
+    >"$WORK/$CUR.extra.edit.json"
+  meta data-after-fin-edited.pcap client \
+    "EDITED, not a kernel capture: half-close.pcap with one client packet after the client's FIN rewritten to carry 32 bytes of data at sequence numbers beyond the FIN (Linux never sends data after its own FIN). IP total length and IP/TCP checksums recomputed; see groundTruth.edit for the packet number and the bytes." \
+    "lab/edit-data-after-fin.py half-close.pcap data-after-fin-edited.pcap"
 }

@@ -263,6 +263,9 @@ def main():
         for extra in glob.glob(w(".extra.*.json")):
             key = os.path.basename(extra)[len(scen) + len(".extra."):-len(".json")]
             truth[key] = json.load(open(extra))
+        snaps = load_jsonl(w(".ss.jsonl"))
+        if snaps:
+            truth["kernelSockets"] = snaps
         if os.path.exists(w(".cut.json")):
             truth["cut"] = json.load(open(w(".cut.json")))
         obs = observe(paths, detail=not busy)

@@ -190,7 +190,9 @@ export async function expandGlob(pattern: string): Promise<{ matches: string[]; 
     }
   };
 
-  await walk(base, 0, new Set());
+  const ancestors = new Set<string>();
+  try { const st = await stat(base === '' ? '.' : base); ancestors.add(`${st.dev}:${st.ino}`); } catch { /* no match below */ }
+  await walk(base, 0, ancestors);
   // `a/**/b` can reach the same path by two routes only through links; keep the first.
   return { matches: [...new Set(matches)], problems };
 }

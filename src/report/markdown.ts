@@ -49,11 +49,14 @@ export function markdownReport(m: ReportModel, options: { worst: number }): stri
     `${s.connections} TCP connections${span}. ` +
     `Findings: ${s.findingsBySeverity.error} errors, ${s.findingsBySeverity.warning} warnings, ${s.findingsBySeverity.info} info.`, '');
 
-  out.push('## Inputs', '', ...mdTable(['#', 'input', 'format', 'packets', 'connections', 'errors', 'warnings', 'problem'],
+  out.push('## Inputs', '', ...mdTable(['#', 'input', 'format', 'interfaces', 'packets', 'connections', 'errors', 'warnings', 'problem'],
     m.inputs.map((r, k) => {
       const sev = m.aggregate.perInput[k].findingsBySeverity;
       const fmt = r.info.format === null ? '' : `${r.info.format}${r.info.compression ? ` (${r.info.compression})` : ''}`;
-      return [k, r.file, fmt, r.info.packets, r.flow.connections, sev.error, sev.warning, inputProblem(m, k)];
+      // pcapng interface names and comments say where a capture was taken: worth having in a ticket.
+      const names = [...new Set(r.info.interfaces.map((i) => i.name).filter((x): x is string => x !== null))];
+      const notes = [...names, ...r.info.comments.slice(0, 1)].join(', ');
+      return [k, r.file, fmt, notes, r.info.packets, r.flow.connections, sev.error, sev.warning, inputProblem(m, k)];
     })), '');
   if (m.skipped.length > 0) {
     out.push('## Skipped while walking', '', ...mdTable(['path', 'reason', 'detail'], m.skipped.map((x) => [x.path, x.reason, x.message])), '');

@@ -21,7 +21,7 @@ export const SEVERITY: Record<FindingCode, Severity> = {
   'simultaneous-close': 'info',
   'half-close': 'info',
   'data-after-fin': 'error',
-  'time-wait-reuse': 'warning',
+  'time-wait-reuse': 'info',
   'time-wait-assassination': 'error',
   'time-wait-rst-ignored': 'info',
   'ephemeral-port-pressure': 'error',

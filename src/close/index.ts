@@ -1,8 +1,8 @@
 // Public entry of the close stage: connection -> verdict.
 
 import { formatAddress } from '../decode/index.js';
-import type { Connection, DirectionFacts } from '../flow/index.js';
-import { TCP_ACK, TCP_SYN } from '../decode/packet-view.js';
+import { SEG_FOLDED, SEG_RETRANSMISSION, type Connection, type Dir, type DirectionFacts } from '../flow/index.js';
+import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
 import { activeCloserOf, detectFindings } from './findings.js';
 import { runStateMachines, stateAt, type StateChange } from './machine.js';
 import type { TcpState } from './states.js';
@@ -55,23 +55,44 @@ function sideVerdict(changes: StateChange[], untilUs: number): SideVerdict {
 }
 
 /**
- * Where the capture sits, from the handshake: next to the client the SYN -> SYN-ACK gap is a whole
- * round trip and SYN-ACK -> ACK is immediate; next to the server it is the other way round; in
- * between both gaps are large. Loopback (both under 50 µs) cannot tell.
+ * The shortest round trip from the capture point to the endpoint of direction `to` and back: a
+ * segment toward it, and the first segment from it that acknowledges it. The handshake gives the
+ * first sample (SYN -> SYN-ACK, SYN-ACK -> ACK); data and FINs add more, and the minimum drops
+ * the samples inflated by delayed ACKs or a busy path.
+ */
+function roundTripToward(conn: Connection, to: Dir): number {
+  const from: Dir = to === 0 ? 1 : 0;
+  let best = Infinity;
+  const log = conn.log;
+  for (let i = 0; i < log.length; i++) {
+    const s = log[i];
+    if (s.dir !== from || (s.marks & (SEG_FOLDED | SEG_RETRANSMISSION)) !== 0) continue;
+    const control = (s.flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0;
+    if (s.len === 0 && control === 0) continue;
+    const end = (s.flags & TCP_SYN) !== 0 ? s.seq + 1 : s.seq + s.len + control;
+    for (let j = i + 1; j < log.length; j++) {
+      const r = log[j];
+      if (r.dir !== to || r.ack < 0 || (r.flags & TCP_RST) !== 0) continue;
+      if (r.ack >= end) {
+        if ((r.marks & SEG_FOLDED) === 0) best = Math.min(best, r.timeUs - s.timeUs);
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * Where the capture sits: next to the client, the round trip toward the server is the whole path
+ * and the one toward the client is nothing; next to the server, the reverse; in between, both are
+ * large. Loopback (both under 100 µs together) cannot tell.
  */
 function vantageOf(conn: Connection): { vantage: Vantage; gaps: [number, number] | null } {
-  let synUs = -1, synAckUs = -1, ackUs = -1;
-  for (const s of conn.log) {
-    const syn = (s.flags & TCP_SYN) !== 0, ack = (s.flags & TCP_ACK) !== 0;
-    if (s.dir === 0 && syn && !ack && synAckUs < 0) synUs = s.timeUs;
-    else if (s.dir === 1 && syn && ack && synUs >= 0 && synAckUs < 0) synAckUs = s.timeUs;
-    else if (s.dir === 0 && !syn && synAckUs >= 0) { ackUs = s.timeUs; break; }
-  }
-  if (synUs < 0 || synAckUs < 0 || ackUs < 0) return { vantage: 'unknown', gaps: null };
-  const g1 = synAckUs - synUs, g2 = ackUs - synAckUs;
-  const gaps: [number, number] = [g1, g2];
-  if (g1 + g2 < 100) return { vantage: 'unknown', gaps };
-  const ratio = g1 / (g1 + g2);
+  const towardServer = roundTripToward(conn, 1), towardClient = roundTripToward(conn, 0);
+  if (!Number.isFinite(towardServer) || !Number.isFinite(towardClient)) return { vantage: 'unknown', gaps: null };
+  const gaps: [number, number] = [towardServer, towardClient];
+  if (towardServer + towardClient < 100) return { vantage: 'unknown', gaps };
+  const ratio = towardServer / (towardServer + towardClient);
   return { vantage: ratio > 0.8 ? 'client' : ratio < 0.2 ? 'server' : 'between', gaps };
 }
 

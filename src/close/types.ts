@@ -83,7 +83,7 @@ export interface Verdict {
   reusedById: number | null;
   midStream: boolean;
   vantage: Vantage;
-  /** Handshake timing used for the vantage: SYN -> SYN-ACK and SYN-ACK -> ACK gaps, microseconds. */
+  /** Shortest round trips seen from the capture point toward [server, client], microseconds. */
   handshakeGapsUs: [number, number] | null;
   directions: { client: DirectionSummary; server: DirectionSummary };
   activeCloser: Side | 'both' | null;

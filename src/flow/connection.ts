@@ -105,15 +105,6 @@ export class FlowConnection implements Connection {
     return f.synCount > 0 && f.baseSeq === seq;
   }
 
-  /** True when `seq` sits far outside what this direction has used so far (a different ISN space). */
-  isFarFrom(dir: Dir, seq: number): boolean {
-    if (!this.baseKnown[dir]) return false;
-    const f = this.dirs[dir];
-    const r = unwrap(rel32(seq, f.baseSeq), f.maxSeqEnd);
-    // A window's worth either side is still this connection; beyond 1 GiB it cannot be.
-    return r < -0x40000000 || r > f.maxSeqEnd + 0x40000000;
-  }
-
   update(view: PacketView, dir: Dir, timeUs: number, packet: number, closeLogLimit: number): void {
     const f = this.dirs[dir];
     const peer = this.dirs[dir === 0 ? 1 : 0];

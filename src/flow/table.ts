@@ -163,8 +163,13 @@ export class FlowTable {
     if (c.finUs >= 0 || s.finUs >= 0 || c.rstUs >= 0 || s.rstUs >= 0) return true;
     if (conn.isSameSyn(dir, view.seq)) return false;
     if (conn.dirs[dir].synCount > 0) return true;
-    // Picked up mid-stream: a SYN inside the sequence space in use is odd but not a new connection.
-    return conn.isFarFrom(dir, view.seq) || conn.dirs[dir].packets === 0;
+    const mine = conn.dirs[dir], other = conn.dirs[dir === 0 ? 1 : 0];
+    // RFC 9293 3.5 simultaneous open: the peer's SYN crosses an outstanding SYN.
+    if (mine.packets === 0) return !(other.synCount > 0 && !other.synAck);
+    // Picked up mid-stream: only the ISN just below the first byte we saw belongs to this
+    // connection; any other SYN is a new one (ISNs advance ~15.6 M a second, so a reuse soon
+    // after an unseen close lands near the old sequence space).
+    return !(!mine.baseFromSyn && ((mine.baseSeq - 1) >>> 0) === view.seq);
   }
 
   private create(view: PacketView, hash: number, timeUs: number, packet: number, input: number): FlowConnection {

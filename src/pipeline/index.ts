@@ -80,7 +80,7 @@ export async function analyzeInput(
   const onProgress = options.onProgress;
 
   const info = await readCapture(file, (rec) => {
-    decodePacket(view, rec.linkType, rec.data, rec.offset, rec.capturedLength);
+    decodePacket(view, rec.linkType, rec.data, rec.offset, rec.capturedLength, rec.originalLength);
     stats.record(view, rec.packetNumber);
     const timeUs = rec.tsSec * 1_000_000 + Math.floor(rec.tsNsec / 1000);
     if (firstUs < 0 || timeUs < firstUs) firstUs = timeUs;

@@ -267,7 +267,6 @@ const CASES: Case[] = [
       [0, FA, 101, 501, 0], [1, FA, 501, 102, 0], [0, A, 102, 502, 0]]),
     classes: {},
     connections: 1,
-    todo: 'FlowTable.startsNewConnection splits at the peer\'s SYN (its side has sent nothing yet)',
   },
 ];
 

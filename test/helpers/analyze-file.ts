@@ -34,7 +34,7 @@ export async function rebuild(file: string, options: RebuildOptions = {}): Promi
   const decodeKinds: number[] = [];
   let badChecksumDrops = 0;
   const info = await readCapture(file, (rec: CaptureRecord) => {
-    const kind = decodePacket(view, rec.linkType, rec.data, rec.offset, rec.capturedLength);
+    const kind = decodePacket(view, rec.linkType, rec.data, rec.offset, rec.capturedLength, rec.originalLength);
     decodeKinds[kind] = (decodeKinds[kind] ?? 0) + 1;
     if (kind !== DecodeKind.Tcp) return;
     if (options.dropBadChecksums === true && !checksumsHold(view)) {

@@ -1,0 +1,66 @@
+// The lab logged the wall-clock moment each program called close() or shutdown() (captures/
+// scenarios.json). finscope only sees packets at one point of the path; placing each side's state
+// changes at that endpoint's own time (capture time ± its one-way delay from the handshake) must
+// put the FIN-sending transition within a few milliseconds of the real socket call, for the side
+// next to the capture point and for the side a whole path away.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyzeInputs } from '../../src/pipeline/index.js';
+
+const CAPTURES = join(process.cwd(), 'captures');
+const TOLERANCE_US = 3_000;
+
+interface Op { t: number; op: string }
+interface Scenario {
+  file: string;
+  vantage: string;
+  groundTruth: { connections: { client?: string; clientOps?: Op[]; serverOps?: Op[] }[] };
+}
+
+const scenarios = existsSync(join(CAPTURES, 'scenarios.json'))
+  ? (JSON.parse(readFileSync(join(CAPTURES, 'scenarios.json'), 'utf8')) as Scenario[])
+  : [];
+
+// Vantage next to one host: one path. 'between' captures split the path at a relay whose own
+// queueing is not in the handshake gaps; midstream captures have no handshake to measure.
+const timed = scenarios.filter((s) => (s.vantage === 'client' || s.vantage === 'server') &&
+  s.file.endsWith('.pcap') && !s.file.includes('midstream') && existsSync(join(CAPTURES, s.file)) &&
+  s.groundTruth.connections.some((c) => (c.clientOps ?? []).concat(c.serverOps ?? []).some((o) => o.op === 'close' || o.op === 'shutdown-wr')));
+
+test('there are lab captures with socket-call times to check against', () => {
+  assert.ok(timed.length >= 10, `${timed.length} scenarios`);
+});
+
+let checkedCloses = 0;
+for (const s of timed) {
+  test(`${s.file}: FIN transitions at the moment each program closed`, async () => {
+    const { verdicts } = await analyzeInputs([join(CAPTURES, s.file)]);
+    const usedPorts = new Map<number, number>();
+    for (const gc of s.groundTruth.connections) {
+      // connect() that failed (EADDRNOTAVAIL) has no address.
+      if (typeof gc.client !== 'string') continue;
+      const port = Number(gc.client.slice(gc.client.lastIndexOf(':') + 1));
+      // A reused 4-tuple: the n-th logged connection on a port is our n-th connection on it.
+      const nth = usedPorts.get(port) ?? 0;
+      usedPorts.set(port, nth + 1);
+      const v = verdicts.filter((x) => x.client.port === port)[nth];
+      if (v === undefined) continue;
+      for (const [side, ops] of [['client', gc.clientOps ?? []], ['server', gc.serverOps ?? []]] as const) {
+        const call = ops.find((o) => o.op === 'close' || o.op === 'shutdown-wr');
+        const fin = v.sides[side].changes.find((c) => c.cause === 'sendFin');
+        if (call === undefined || fin === undefined) continue;
+        const errorUs = fin.atUs - call.t * 1e6;
+        assert.ok(Math.abs(errorUs) <= TOLERANCE_US,
+          `#${v.id} ${side} ${fin.state} ${(errorUs / 1000).toFixed(2)} ms from its ${call.op}() (vantage ${s.vantage})`);
+        checkedCloses++;
+      }
+    }
+  });
+}
+
+test('the timing checks above compared real closes', () => {
+  assert.ok(checkedCloses >= 20, `${checkedCloses} closes checked`);
+});

@@ -149,7 +149,8 @@ arp_warm() {
   local dst=10.10.0.2
   [[ ${1:-} == v6 ]] && dst="10.10.0.2 fd00::2"
   nsx fsc $PY -c '
-import socket, sys, time
+import signal, socket, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 for a in sys.argv[1:]:
     s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
     s.sendto(b"warm", (a, 9))
@@ -168,17 +169,21 @@ server() {
 }
 
 # client SCENARIO [peer.py args]: runs in the foreground, bounded in time
+# (--foreground keeps it in our process group, so a Ctrl-C reaches the client; a client killed
+# by SIGINT makes timeout exit 130, which bash does not treat as an interrupt by itself)
 client() {
-  local sc=$1; shift
-  timeout 120 ip netns exec fsc $PY "$LAB/peer.py" client --scenario "$sc" --log "$WORK/$CUR.events.jsonl" "$@" \
-    2>>"$WORK/$CUR.peer.err" || log "client $sc exited with $?"
+  local sc=$1 rc=0; shift
+  timeout --foreground 120 ip netns exec fsc $PY "$LAB/peer.py" client --scenario "$sc" \
+    --log "$WORK/$CUR.events.jsonl" "$@" 2>>"$WORK/$CUR.peer.err" || rc=$?
+  ((rc == 130)) && exit 130
+  ((rc == 0)) || log "client $sc exited with $rc"
 }
 
 # client_bg SCENARIO [args]: same, in the background
 client_bg() {
   local sc=$1; shift
-  timeout 120 ip netns exec fsc $PY "$LAB/peer.py" client --scenario "$sc" --log "$WORK/$CUR.events.jsonl" "$@" \
-    2>>"$WORK/$CUR.peer.err" &
+  timeout --foreground 120 ip netns exec fsc $PY "$LAB/peer.py" client --scenario "$sc" \
+    --log "$WORK/$CUR.events.jsonl" "$@" 2>>"$WORK/$CUR.peer.err" &
   BG+=($!)
 }
 
@@ -246,7 +251,8 @@ ss_snap() {
   local ns
   for ns in fsc fss; do
     nsx "$ns" ss -tanoH state all 2>/dev/null | $PY -c '
-import json, sys, time
+import json, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 lines = [" ".join(l.split()) for l in sys.stdin if "LISTEN" not in l]
 print(json.dumps({"t": round(time.time(), 3), "ns": sys.argv[1], "label": sys.argv[2], "sockets": lines}))' "$ns" "$1" \
       >>"$WORK/$CUR.ss.jsonl"

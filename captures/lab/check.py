@@ -115,6 +115,13 @@ def main():
         assert os.path.getsize(os.path.join(HERE, "truncated.pcap")) == cut["cut_at_byte"]
         assert len(rs) == cut["complete_records_kept"] - 0 or len(rs) <= cut["complete_records_kept"]
 
+    @check("snaplen-80.pcap")
+    def _(rs):
+        out = subprocess.run(["tshark", "-n", "-r", os.path.join(HERE, "snaplen-80.pcap"), "-T", "fields",
+                              "-e", "frame.cap_len", "-e", "frame.len"], capture_output=True, text=True).stdout
+        lens = [tuple(map(int, l.split())) for l in out.splitlines()]
+        assert max(c for c, _ in lens) == 80 and any(w > 1000 for _, w in lens) and fins(rs, "c2s")
+
     @check("busy.pcap")
     def _(rs):
         o = meta["busy.pcap"]["observed"]

@@ -410,6 +410,8 @@ def main():
     ap.add_argument("--ready", help="server: file to create once listening")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    # die *by* SIGINT (not KeyboardInterrupt + exit 1), so a Ctrl-C reaches make-captures.sh's trap
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     log = Log(args.log, args.role, args.scenario)
     (server if args.role == "server" else client)(args, log)
 

@@ -3,7 +3,7 @@
 
 SCENARIO_ORDER=(
   # Issue A: reading and decoding
-  close_client_first close_server_first ipv6 any dumpcap nano vlan qinq gzip truncated busy
+  close_client_first close_server_first ipv6 any dumpcap nano vlan qinq gzip truncated snaplen busy
   midstream rotated
   # Issue B: close states and findings
   four_way three_way simultaneous half_close lost_final_ack missing_peer_fin fin_wait_2_timeout
@@ -172,6 +172,19 @@ EOF
   meta truncated.pcap client \
     "A bulk-transfer capture cut in the middle of a record (like tcpdump killed mid-write): the complete records before it, then a record header and half of that record's data (see groundTruth.cut)." \
     "client-side capture of scenario bulk, then the first N bytes kept (N = inside the first full-size data record from the 9th on; see groundTruth.cut)"
+}
+
+sc_snaplen() {
+  begin snaplen
+  setup
+  relay; arp_warm
+  server bulk --count 1
+  cap fsc fsc-veth "$OUT/snaplen-80.pcap" -s 80
+  client bulk
+  cap_stop 0.5
+  meta snaplen-80.pcap client \
+    "tcpdump -s 80: every record longer than 80 bytes is cut to 80 (captured length < original length), so full-size segments keep their Ethernet/IPv4/TCP headers (66 bytes with timestamps) and 14 bytes of payload. Bulk transfer, client closes first." \
+    "tcpdump -s 80 -i fsc-veth; client: send 3000, recv 20000, close(); server closes on EOF"
 }
 
 sc_busy() {

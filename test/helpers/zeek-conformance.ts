@@ -202,7 +202,7 @@ export async function compareTrace(dir: string, pair: ManifestPair): Promise<Tra
   try {
     // Without -C Zeek does not process packets with bad checksums; do the same so that both see
     // the same packets (finscope itself keeps them).
-    const rebuilt = await rebuild(join(dir, 'traces', pair.trace_file), { dropBadChecksums: !pair.zeek_flags.includes('-C'), flow: { zeekBoundaries: true } });
+    const rebuilt = await rebuild(join(dir, 'traces', pair.trace_file), { dropBadChecksums: !pair.zeek_flags.includes('-C'), flow: { zeekBoundaries: process.env.FINSCOPE_ZEEK_BOUNDARIES !== '0' } });
     result.badChecksumDrops = rebuilt.badChecksumDrops;
     ours = rebuilt.connections.map((conn) => {
       const m = zeekEndpoints(conn);

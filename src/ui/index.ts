@@ -1,0 +1,180 @@
+// Public entry of the terminal UI: `finscope capture.pcap` on a terminal. Reads the inputs with a
+// progress screen, then hands the verdicts to the interactive views. The terminal is put back as it
+// was on every way out: q, Ctrl-C (while loading too), SIGTERM/SIGHUP, and errors.
+//
+// Exit codes follow the report's: 0 done; 2 usage (no terminal, bad --filter); 3 an input could not
+// be read or broke half-way (what was read is still shown); 130 interrupted with Ctrl-C.
+
+import { openSync, writeSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
+import type { CloseOptions, Verdict } from '../close/index.js';
+import { describeFilterProblem, parseFilter } from '../filter/index.js';
+import type { FlowOptions } from '../flow/index.js';
+import { analyzeInput, type InputResult, type Progress } from '../pipeline/index.js';
+import type { Snapshot, Store as StoreType } from './components/Root.js';
+import { prepareData } from './data.js';
+import type { LoadingState } from './loading.js';
+import { initialState } from './state.js';
+import { wantsColour } from './theme.js';
+
+export interface UiOptions {
+  close: CloseOptions;
+  flow: Partial<FlowOptions>;
+  portRange: [number, number];
+  host?: string;
+  /** A filter expression to start with (the same language as the "/" line). */
+  filter?: string;
+}
+
+/** Streams and environment, replaceable in tests. */
+export interface UiIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  /** Where keys come from; default process.stdin, or /dev/tty when stdin is a capture or not a terminal. */
+  keys?: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_USAGE = 2;
+export const EXIT_INPUT = 3;
+export const EXIT_INTERRUPTED = 130;
+
+const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
+const LEAVE_ALT_SCREEN = '\x1b[?1049l';
+const SHOW_CURSOR = '\x1b[?25h';
+
+/** Keys from the terminal even when stdin carries the capture (`tcpdump -w - | finscope -`). */
+function openKeys(files: string[]): { stream: NodeJS.ReadStream; opened: boolean } | null {
+  if (!files.includes('-') && process.stdin.isTTY) return { stream: process.stdin, opened: false };
+  try {
+    const stream = new ReadStream(openSync('/dev/tty', 'r')) as unknown as NodeJS.ReadStream;
+    return { stream, opened: true };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * React and Ink, loaded on first use in production mode: React's development build re-checks every
+ * render and costs twice the CPU per key press. Loading them here (not at import time) also keeps
+ * `finscope report` from paying for React at all.
+ */
+async function loadInk() {
+  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
+  const [react, ink, root] = await Promise.all([import('react'), import('ink'), import('./components/Root.js')]);
+  return { createElement: react.createElement, render: ink.render, Root: root.Root, Store: root.Store };
+}
+
+export async function runUi(files: string[], options: UiOptions, io: Partial<UiIo> = {}): Promise<number> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  if (!stdout.isTTY) {
+    stderr.write('finscope: the interactive view needs a terminal; use finscope report for text\n');
+    return EXIT_USAGE;
+  }
+  let filter = '';
+  if (options.filter !== undefined && options.filter.trim() !== '') {
+    const parsed = parseFilter(options.filter);
+    if (!parsed.ok) {
+      stderr.write(`finscope: --filter: ${parsed.error.message}\n${describeFilterProblem(options.filter, parsed.error).replace(/^/gm, '  ')}\n`);
+      return EXIT_USAGE;
+    }
+    filter = parsed.normalized;
+  }
+  const keys = io.keys !== undefined ? { stream: io.keys, opened: false } : openKeys(files);
+  if (keys === null) {
+    stderr.write('finscope: cannot read keys: stdin carries the capture and /dev/tty cannot be opened; use finscope report\n');
+    return EXIT_USAGE;
+  }
+
+  const abort = new AbortController();
+  let finish: (how: 'quit' | 'interrupt') => void = () => {};
+  const finished = new Promise<'quit' | 'interrupt'>((resolve) => { finish = resolve; });
+  let exitHow: 'quit' | 'interrupt' | null = null;
+  const onExit = (how: 'quit' | 'interrupt'): void => {
+    if (exitHow !== null) return;
+    exitHow = how;
+    abort.abort();
+    finish(how);
+  };
+
+  // If the process dies under us (an uncaught error elsewhere), still leave the alternate screen.
+  let inAltScreen = true;
+  const emergency = (): void => {
+    if (!inAltScreen) return;
+    try { writeSync((stdout as unknown as { fd?: number }).fd ?? 1, SHOW_CURSOR + LEAVE_ALT_SCREEN); } catch { /* nothing left to do */ }
+  };
+  const signals: [NodeJS.Signals, () => void][] = [
+    ['SIGINT', () => onExit('interrupt')], ['SIGTERM', () => onExit('interrupt')], ['SIGHUP', () => onExit('interrupt')],
+  ];
+  process.on('exit', emergency);
+  for (const [sig, handler] of signals) process.on(sig, handler);
+  stdout.write(ENTER_ALT_SCREEN);
+
+  const loading: LoadingState = {
+    files, input: 0, packets: 0, sourceBytes: 0, totalBytes: null, connections: 0,
+    startedMs: Date.now(), nowMs: Date.now(), phase: 'reading',
+  };
+  const { createElement, render, Root, Store } = await loadInk();
+  const store: StoreType<Snapshot> = new Store<Snapshot>({ loading, data: null });
+  // Ink's incremental renderer (6.8) redraws one row too low whenever a frame ends with a newline
+  // and its last line is unchanged; the standard renderer rewrites the frame in one synchronized
+  // update (BSU/ESU), which terminals show without tearing.
+  const instance = render(createElement(Root, { store, colour: wantsColour(env, stdout), initial: initialState({ filter }), onExit }), {
+    stdout, stderr, stdin: keys.stream, exitOnCtrlC: false, patchConsole: false, maxFps: 60,
+  });
+
+  const inputs: InputResult[] = [];
+  const verdicts: Verdict[] = [];
+  let lastDraw = 0;
+  const show = (patch: Partial<LoadingState>): void => {
+    Object.assign(loading, patch, { nowMs: Date.now() });
+    store.set({ loading: { ...loading }, data: null });
+  };
+  // The spinner turns, and the rate updates, even while stdin is quiet.
+  const ticker = setInterval(() => { if (store.get().data === null) show({}); }, 100);
+  try {
+    let nextId = 1;
+    for (let i = 0; i < files.length && !abort.signal.aborted; i++) {
+      show({ input: i, packets: 0, sourceBytes: 0, totalBytes: null, connections: 0, startedMs: Date.now() });
+      const result = await analyzeInput(files[i], i, (v) => verdicts.push(v), {
+        close: options.close, flow: options.flow, keepSegments: true, signal: abort.signal, firstId: nextId,
+        onProgress: (p: Progress) => {
+          const now = Date.now();
+          if (now - lastDraw < 50) return;
+          lastDraw = now;
+          show({ packets: p.packets, sourceBytes: p.sourceBytes, totalBytes: p.totalBytes, connections: p.connections });
+        },
+      });
+      inputs.push(result);
+      nextId += result.flow.connections;
+    }
+    clearInterval(ticker);
+    const unreadable = inputs.length > 0 && inputs.every((r) => r.info.error !== null && r.info.packets === 0);
+    if (!abort.signal.aborted && !unreadable) {
+      show({ phase: 'preparing', packets: inputs.reduce((n, r) => n + r.info.packets, 0), connections: verdicts.length });
+      // Let the "preparing" frame reach the screen before the summary takes the thread.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const data = prepareData(inputs, verdicts, { portRange: options.portRange, host: options.host });
+      store.set({ loading, data });
+      await finished;
+    }
+  } finally {
+    clearInterval(ticker);
+    instance.unmount();
+    await instance.waitUntilExit().catch(() => undefined);
+    stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+    inAltScreen = false;
+    process.off('exit', emergency);
+    for (const [sig, handler] of signals) process.off(sig, handler);
+    if (keys.opened) keys.stream.destroy();
+  }
+  if (exitHow === 'interrupt') return EXIT_INTERRUPTED;
+  for (const r of inputs) {
+    const e = r.info.error;
+    if (e !== null) stderr.write(`finscope: ${e.file}: ${e.message} (byte offset ${e.offset})\n`);
+  }
+  return inputs.some((r) => r.info.error !== null) ? EXIT_INPUT : EXIT_OK;
+}

@@ -107,8 +107,8 @@ export function matchPath(pattern: string, path: string): boolean {
 export interface GlobProblem { path: string; message: string }
 
 /**
- * Expands a pattern against the file system. Matches come depth first, names sorted by code point
- * within each directory, so the order never depends on the file system or the locale. Directories
+ * Expands a pattern against the file system. Matches come in the directory walk's order (depth
+ * first, names sorted by code point), never depending on the file system or the locale. Directories
  * that cannot be listed are returned as problems; symlinked directories are followed by `**` only
  * once per real directory on the current path (a loop ends there).
  */
@@ -193,6 +193,14 @@ export async function expandGlob(pattern: string): Promise<{ matches: string[]; 
   const ancestors = new Set<string>();
   try { const st = await stat(base === '' ? '.' : base); ancestors.add(`${st.dev}:${st.ino}`); } catch { /* no match below */ }
   await walk(base, 0, ancestors);
-  // `a/**/b` can reach the same path by two routes only through links; keep the first.
-  return { matches: [...new Set(matches)], problems };
+  // Walk order (pre-order, names by code point): the order of the paths' segment lists. `a/**/b`
+  // can reach the same path by two routes only through links; keep it once.
+  const unique = [...new Set(matches)];
+  const keyed = unique.map((m) => ({ m, parts: m.split('/') }));
+  keyed.sort((x, y) => {
+    const n = Math.min(x.parts.length, y.parts.length);
+    for (let k = 0; k < n; k++) if (x.parts[k] !== y.parts[k]) return x.parts[k] < y.parts[k] ? -1 : 1;
+    return x.parts.length - y.parts.length;
+  });
+  return { matches: keyed.map((k) => k.m), problems };
 }

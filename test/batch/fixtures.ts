@@ -52,6 +52,8 @@ export function brokenHalfWay(): Buffer {
   return bytes;
 }
 
+const CASE_CAPTURES = ['abortive-close.pcap', 'long-close-wait.pcap', 'lost-final-ack-client.pcap', 'time-wait-assassination.pcap'];
+
 export interface Tree {
   root: string;
   /** Inputs the walk must find, in walk order (relative to root). */
@@ -70,6 +72,10 @@ export function buildTree(): Tree {
   const ng = pcapngSource(scratch);
   if (ng !== null) copyFileSync(ng, join(root, 'c-dumpcap.pcapng'));
   writeFileSync(join(root, 'corrupt.pcap'), brokenHalfWay());
+  // Captures with warnings and errors, when the lab has made them (worst-connection tables).
+  const cases = CASE_CAPTURES.filter((name) => existsSync(capture(name)));
+  if (cases.length > 0) mkdirSync(join(root, 'd-cases'));
+  for (const name of cases) copyFileSync(capture(name), join(root, 'd-cases', name));
   writeFileSync(join(root, 'empty.pcap'), Buffer.alloc(0));
   writeFileSync(join(root, 'notes.txt'), 'captures from the incident of the 24th\n');
   const sub = join(root, 'sub');
@@ -85,6 +91,7 @@ export function buildTree(): Tree {
     'sub/loop': 'symlink-loop', 'sub/text.gz': 'not-a-capture',
   };
   if (fifo.status === 0) skipped['sub/fifo'] = 'special-file';
-  const inputs = ['a-plain.pcap', 'b-busy.pcap.gz', ...(ng !== null ? ['c-dumpcap.pcapng'] : []), 'corrupt.pcap', 'sub/renamed.bin', 'sub/truncated.pcap'];
+  const inputs = ['a-plain.pcap', 'b-busy.pcap.gz', ...(ng !== null ? ['c-dumpcap.pcapng'] : []), 'corrupt.pcap',
+    ...cases.sort().map((name) => `d-cases/${name}`), 'sub/renamed.bin', 'sub/truncated.pcap'];
   return { root, inputs, skipped, hasPcapng: ng !== null };
 }

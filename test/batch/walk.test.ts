@@ -82,9 +82,10 @@ test('glob segments: *, ?, [..], escapes and leading dots', () => {
 test('globs are expanded by finscope in walk order, and a pattern matching nothing is reported', async () => {
   const tree = buildTree();
   const { matches } = await expandGlob(join(tree.root, '**', '*.pcap'));
-  assert.deepEqual(matches.map((m) => relative(tree.root, m)), ['a-plain.pcap', 'corrupt.pcap', 'empty.pcap', 'sub/truncated.pcap']);
+  const cases = tree.inputs.filter((p) => p.startsWith('d-cases/'));
+  assert.deepEqual(matches.map((m) => relative(tree.root, m)), ['a-plain.pcap', 'corrupt.pcap', ...cases, 'empty.pcap', 'sub/truncated.pcap']);
   const resolved = await resolveInputs([join(tree.root, '**/*.pcap*'), join(tree.root, 'nothing-*.pcap')]);
-  assert.deepEqual(resolved.inputs.map((i) => relative(tree.root, i.path)), ['a-plain.pcap', 'b-busy.pcap.gz', ...(tree.hasPcapng ? ['c-dumpcap.pcapng'] : []), 'corrupt.pcap', 'sub/truncated.pcap']);
+  assert.deepEqual(resolved.inputs.map((i) => relative(tree.root, i.path)), tree.inputs.filter((p) => p.includes('.pcap')));
   assert.ok(resolved.skipped.some((x) => x.reason === 'no-match' && x.path.endsWith('nothing-*.pcap')));
 });
 

@@ -281,17 +281,20 @@ sysctl_set() {
   printf '%s %s\n' "$ns" "$*" >>"$WORK/$CUR.sysctl.txt"
 }
 
-# meta FILE VANTAGE DESCRIPTION MECHANISM [NOTES]: what this capture is, for scenarios.json
+# meta FILE VANTAGE DESCRIPTION MECHANISM [key=value...]: what this capture is, for scenarios.json.
+# Keys: provenance=kernel|kernel+relay-duplicates|edited (default kernel), derivedFrom=FILE (the
+# ground truth of that capture applies), notes=TEXT
 meta() {
-  $PY - "$WORK/meta" "$CUR" "$@" <<'EOF'
+  $PY - "$WORK/meta" "$CUR" "$@" <<'EOF2'
 import json, os, sys
 d, scen, file, vantage, desc, mech = sys.argv[1:7]
-notes = sys.argv[7] if len(sys.argv) > 7 else ""
+extra = dict(a.split("=", 1) for a in sys.argv[7:])
 os.makedirs(d, exist_ok=True)
 with open(os.path.join(d, file.replace("/", "_") + ".json"), "w") as f:
     json.dump({"file": file, "scenario": scen, "vantage": vantage, "description": desc,
-               "mechanism": mech, "notes": notes}, f)
-EOF
+               "mechanism": mech, "provenance": extra.get("provenance", "kernel"),
+               "derivedFrom": extra.get("derivedFrom"), "notes": extra.get("notes", "")}, f)
+EOF2
 }
 
 begin() { CUR=$1; log "scenario $CUR"; rm -f "$WORK/$CUR".*; }

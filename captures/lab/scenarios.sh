@@ -140,7 +140,7 @@ sc_gzip() {
   gzip -n -9 -c "$OUT/close-client-first.pcap" >"$OUT/close-client-first.pcap.gz"
   meta close-client-first.pcap.gz client \
     "gzip -n -9 of close-client-first.pcap: the same bytes once decompressed." \
-    "gzip -n -9 -c close-client-first.pcap"
+    "gzip -n -9 -c close-client-first.pcap" derivedFrom=close-client-first.pcap
 }
 
 sc_truncated() {
@@ -171,7 +171,8 @@ json.dump({"full_records": len(recs), "full_bytes": len(b), "cut_at_byte": cut,
 EOF
   meta truncated.pcap client \
     "A bulk-transfer capture cut in the middle of a record (like tcpdump killed mid-write): the complete records before it, then a record header and half of that record's data (see groundTruth.cut)." \
-    "client-side capture of scenario bulk, then the first N bytes kept (N = inside the first full-size data record from the 9th on; see groundTruth.cut)"
+    "client-side capture of scenario bulk, then the first N bytes kept (N = inside the first full-size data record from the 9th on; see groundTruth.cut)" \
+    provenance=kernel+truncated-file
 }
 
 sc_snaplen() {
@@ -444,7 +445,8 @@ sc_time_wait_assassination() {
   assassination 0 time-wait-assassination.pcap
   meta time-wait-assassination.pcap client \
     "TIME_WAIT assassination (RFC 1337 hazard), tcp_rfc1337=0. After a normal client-first close the relay delivers an old duplicate of the server's 600-byte data segment (~1 s late): the client's TIME_WAIT socket answers with an ACK; the server has no socket and answers that with a bare RST (seq = the ACK's ack number), which kills the client's TIME_WAIT. ~1 s later the relay delivers a duplicate of the server's FIN: no socket is left, so the client answers with a bare RST instead of an ACK. Duplicated by the relay: the two late copies are exact copies of earlier frames; every reply is the kernel's." \
-    "fsc: tcp_rfc1337=0 (default); relay.py duplicates the first server data segment 1.0 s late and the server's FIN 2.0 s late (dup rules); client closes first"
+    "fsc: tcp_rfc1337=0 (default); relay.py duplicates the first server data segment 1.0 s late and the server's FIN 2.0 s late (dup rules); client closes first" \
+    provenance=kernel+relay-duplicates
 }
 
 sc_time_wait_rfc1337() {
@@ -452,7 +454,8 @@ sc_time_wait_rfc1337() {
   assassination 1 time-wait-rfc1337.pcap
   meta time-wait-rfc1337.pcap client \
     "Control for time-wait-assassination.pcap with tcp_rfc1337=1: the same old duplicate, the same ACK from TIME_WAIT and the same RST from the server, but the client's TIME_WAIT socket ignores the RST, so the duplicate FIN ~1 s later is answered with an ACK. Duplicated by the relay, as above." \
-    "fsc: tcp_rfc1337=1; otherwise as time-wait-assassination.pcap"
+    "fsc: tcp_rfc1337=1; otherwise as time-wait-assassination.pcap" \
+    provenance=kernel+relay-duplicates
 }
 
 sc_port_pressure() {
@@ -481,7 +484,7 @@ sc_port_pressure_tw_reuse() {
   ss_snap after-run
   cap_stop 0.5
   meta port-pressure-tw-reuse.pcap client \
-    "As port-pressure.pcap but tcp_tw_reuse=1: connect() takes over the client's own TIME_WAIT sockets once they are older than tcp_tw_reuse_delay (1 s), so all 60 connections succeed. connect() searches the even half of the range first and takes over an even port's TIME_WAIT socket (once older than 1 s) before it ever tries an odd port: only the 16 even ports are used, each carrying several connections, up to 5 (see observed). The server side of each old connection is closed (it was the passive closer)." \
+    "As port-pressure.pcap but tcp_tw_reuse=1: connect() takes over the client's own TIME_WAIT sockets once they are older than tcp_tw_reuse_delay (1 s), so all 60 connections succeed. connect() searches the even half of the range first and takes over an even port's TIME_WAIT socket (once older than 1 s) before it ever tries an odd port: only the 16 even ports are used, each carrying 3-5 connections (60 over 16; see observed). The server side of each old connection is closed (it was the passive closer)." \
     "fsc: ip_local_port_range 50000 50031, tcp_tw_reuse=1; otherwise as port-pressure.pcap"
 }
 
@@ -550,5 +553,6 @@ sc_data_after_fin_edited() {
     >"$WORK/$CUR.extra.edit.json"
   meta data-after-fin-edited.pcap client \
     "EDITED, not a kernel capture: half-close.pcap with one client packet after the client's FIN rewritten to carry 32 bytes of data at sequence numbers beyond the FIN (Linux never sends data after its own FIN). IP total length and IP/TCP checksums recomputed; see groundTruth.edit for the packet number and the bytes." \
-    "lab/edit-data-after-fin.py half-close.pcap data-after-fin-edited.pcap"
+    "lab/edit-data-after-fin.py half-close.pcap data-after-fin-edited.pcap" \
+    provenance=edited derivedFrom=half-close.pcap
 }

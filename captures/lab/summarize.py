@@ -284,7 +284,10 @@ def main():
             "family": "+".join(sorted(fam)) or "none",
             "description": m["description"],
             "mechanism": m["mechanism"],
+            "provenance": m.get("provenance", "kernel"),
         }
+        if m.get("derivedFrom"):
+            entry["derivedFrom"] = m["derivedFrom"]
         if len(paths) > 1:
             entry["files"] = [os.path.relpath(p, args.out) for p in paths]
         if m.get("notes"):
@@ -292,6 +295,16 @@ def main():
         entry["groundTruth"] = truth
         entry["observed"] = obs
         fresh.append(entry)
+    # a derived capture (gzip copy, edit) has the ground truth of its source, same run or earlier
+    known = {e["file"]: e for e in existing}
+    known.update({e["file"]: e for e in fresh})
+    for e in fresh:
+        src = known.get(e.get("derivedFrom"))
+        if src:
+            for k, v in src["groundTruth"].items():
+                if not e["groundTruth"].get(k):
+                    e["groundTruth"][k] = v
+            e["groundTruth"]["clientConnectionsMade"] = src["groundTruth"].get("clientConnectionsMade")
     # entries keep their place in the existing file; new ones go at the end in run order
     fresh_by = {e["file"]: e for e in fresh}
     allents = [fresh_by.pop(e["file"], e) for e in existing]

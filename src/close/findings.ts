@@ -4,7 +4,7 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
 import { SEG_RETRANSMISSION, type Connection, type Dir, type Segment } from '../flow/index.js';
 import { formatDuration as dur } from '../common/duration.js';
-import type { SideRun } from './machine.js';
+import { finTransmissions, type SideRun } from './machine.js';
 import type { CloseOptions, Finding, FindingCode, Severity, Side, SideVerdict, Vantage } from './types.js';
 
 const SIDE: readonly Side[] = ['client', 'server'];
@@ -42,10 +42,6 @@ export interface FindingContext {
 
 function finding(code: FindingCode, side: Side | null, atUs: number, detail: string): Finding {
   return { code, severity: SEVERITY[code], side, atUs, detail };
-}
-
-function segmentsFrom(conn: Connection, d: Dir, flag: number): Segment[] {
-  return conn.log.filter((s) => s.dir === d && (s.flags & flag) !== 0 && s.count === 1);
 }
 
 /** ACKs from `d` that cover the peer's FIN (RSTs excluded). */
@@ -88,12 +84,9 @@ function lostFinalAck(ctx: FindingContext, p: Dir): Finding | null {
   const { conn } = ctx;
   const a: Dir = p === 0 ? 1 : 0;
   const P = SIDE[p], A = SIDE[a];
-  const pf = conn.dirs[p];
   // Only a FIN sent from LAST_ACK or CLOSING waits for a "final" ACK: the peer closed first or both did.
-  if (pf.finCount < 2 || !(ctx.activeCloser === A || ctx.activeCloser === 'both')) return null;
-  // FINs after P showed it had no socket (a bare RST) are late duplicates, not retransmissions.
-  const gone = socketGoneUs(conn, p);
-  const fins = segmentsFrom(conn, p, TCP_FIN).filter((s) => s.timeUs < gone);
+  if (conn.dirs[p].finCount < 2 || !(ctx.activeCloser === A || ctx.activeCloser === 'both')) return null;
+  const fins = finTransmissions(conn, p);
   if (fins.length < 2) return null;
   const f1 = fins[0], f2 = fins[1];
   const acks = acksOfPeerFin(conn, a);
@@ -105,7 +98,7 @@ function lostFinalAck(ctx: FindingContext, p: Dir): Finding | null {
     : resetAfter !== undefined
       ? `${A} answered with a RST (its TIME_WAIT socket was gone)`
       : `${A} did not re-acknowledge it in the capture`;
-  const times = `${P} sent its FIN ${pf.finCount} times, first retransmission ${dur(f2.timeUs - f1.timeUs)} after the first`;
+  const times = `${P} sent its FIN ${fins.length} times, first retransmission ${dur(f2.timeUs - f1.timeUs)} after the first`;
   if (before !== undefined) {
     return finding('lost-final-ack', A, before.timeUs,
       `${A}'s final ACK passed the capture point and was lost after it; ${times}; ${reAck}`);
@@ -117,20 +110,18 @@ function lostFinalAck(ctx: FindingContext, p: Dir): Finding | null {
     `${A}'s final ACK never reached the capture point (implied by the retransmitted FIN; vantage ${ctx.vantage}); ${times}; ${reAck}`);
 }
 
-/** Time of the first RST without ACK from a direction: from then on its sender had no socket. */
-function socketGoneUs(conn: Connection, d: Dir): number {
-  return conn.log.find((s) => s.dir === d && (s.flags & TCP_RST) !== 0 && (s.flags & TCP_ACK) === 0)?.timeUs ?? Infinity;
-}
-
 function finRetransmitted(ctx: FindingContext, d: Dir, explained: boolean): Finding | null {
   const f = ctx.conn.dirs[d];
-  if (f.finCount < 2 || explained) return null;
-  // FINs after the sender showed it had no socket are late duplicates from the network.
-  const gone = socketGoneUs(ctx.conn, d);
-  const fins = segmentsFrom(ctx.conn, d, TCP_FIN).filter((s) => s.timeUs < gone);
+  if (explained) return null;
+  const fins = finTransmissions(ctx.conn, d);
   if (fins.length < 2) return null;
   const state = ctx.activeCloser === 'both' ? 'CLOSING' : ctx.activeCloser === SIDE[d] ? 'FIN_WAIT_1' : 'LAST_ACK';
-  const last = fins.length > 0 ? fins[fins.length - 1].timeUs : f.finLastUs;
+  const last = fins[fins.length - 1].timeUs;
+  if (f.finAckedUs >= 0 && f.finAckedUs <= fins[1].timeUs) {
+    // The ACK had passed the capture point already: it reached the sender late or was lost after.
+    return finding('fin-retransmitted', SIDE[d], fins[1].timeUs,
+      `${SIDE[d]} sent its FIN again ${dur(fins[1].timeUs - f.finUs)} after the first although the capture saw it acknowledged ${dur(f.finAckedUs - f.finUs)} after the first (the ACK was lost beyond the capture point or arrived late)`);
+  }
   const acked = f.finAckedUs >= 0 ? `, acknowledged ${dur(f.finAckedUs - f.finUs)} after the first` : ', never acknowledged';
   return finding('fin-retransmitted', SIDE[d], fins[1].timeUs,
     `${SIDE[d]} sent its FIN ${fins.length} times over ${dur(last - f.finUs)} (${state} stalled)${acked}`);
@@ -176,7 +167,10 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     const f = conn.dirs[d], pf = conn.dirs[1 - d];
     const lost = lostFinalAck(ctx, d);
     if (lost !== null) out.push(lost);
-    const unacked = f.finUs >= 0 && f.finAckedUs < 0 && !anyRst && conn.reusedAtUs < 0;
+    // A FIN at the very end of the capture had no time to be acknowledged: call it unacked once
+    // it was retransmitted, or 200 ms (the minimum RTO and the longest delayed ACK) went by.
+    const unacked = f.finUs >= 0 && f.finAckedUs < 0 && !anyRst && conn.reusedAtUs < 0 &&
+      (finTransmissions(conn, d).length > 1 || end - f.finLastUs >= 200_000);
     // fin-unacked already says how often it was sent.
     const fr = finRetransmitted(ctx, d, lost !== null || unacked);
     if (fr !== null) out.push(fr);

@@ -3,7 +3,7 @@
 // capture point. Every transition keeps the packet that caused it, so any verdict can be explained.
 
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
-import { SEG_FOLDED, type Connection, type Dir } from '../flow/index.js';
+import { SEG_FOLDED, type Connection, type Dir, type Segment } from '../flow/index.js';
 import { nextState, type TcpEvent, type TcpState } from './states.js';
 
 export interface StateChange {
@@ -30,6 +30,24 @@ export interface SideRun {
   stateAtReuse: TcpState | null;
   /** One-way delay between this endpoint and the capture point (microseconds). */
   shiftUs: number;
+}
+
+/**
+ * The FIN transmissions of a direction that speak of loss: the first, and each later one that
+ * acknowledges nothing new. A FIN sent again together with a new ACK (BSD stacks do it when they
+ * acknowledge the peer's FIN in a simultaneous close) is not a timeout; FINs after the sender
+ * showed it had no socket (a bare RST) are late duplicates from the network.
+ */
+export function finTransmissions(conn: Connection, d: Dir): Segment[] {
+  const gone = bareRstTime(conn, d);
+  const out: Segment[] = [];
+  for (const seg of conn.log) {
+    if (seg.dir !== d || (seg.flags & TCP_FIN) === 0 || (seg.marks & SEG_FOLDED) !== 0 || seg.timeUs >= gone) continue;
+    const prev = out[out.length - 1];
+    if (prev !== undefined && seg.ack > prev.ack) continue;
+    out.push(seg);
+  }
+  return out;
 }
 
 /** Time of the first RST without ACK from a direction (its sender had no socket), or Infinity. */
@@ -104,13 +122,10 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
   const sides: [SideRun, SideRun] = [newSide(shiftsUs[0]), newSide(shiftsUs[1])];
   const finSent = [false, false];
   const finAcked = [false, false];
-  // Capture times of every FIN transmission per direction, to recognise ACKs that were lost.
-  const finTimes: [number[], number[]] = [[], []];
-  for (const seg of conn.log) if ((seg.flags & TCP_FIN) !== 0 && (seg.marks & SEG_FOLDED) === 0) finTimes[seg.dir].push(seg.timeUs);
-  // A bare RST shows its sender had no socket: a FIN from it after that is a duplicate the
-  // network delivered late, not a retransmission.
-  const socketGoneUs = [bareRstTime(conn, 0), bareRstTime(conn, 1)];
-  const finSentAfter = (d: Dir, afterUs: number): boolean => finTimes[d].some((x) => x > afterUs && x < socketGoneUs[d]);
+  // Capture times of the FIN transmissions that speak of loss, to recognise ACKs that were lost.
+  const lossFins: [Segment[], Segment[]] = [finTransmissions(conn, 0), finTransmissions(conn, 1)];
+  const finTimes: [number[], number[]] = [lossFins[0].map((s) => s.timeUs), lossFins[1].map((s) => s.timeUs)];
+  const finSentAfter = (d: Dir, afterUs: number): boolean => finTimes[d].some((x) => x > afterUs);
   // A FIN passes the capture point before its receiver processes it. When the receiver's own FIN
   // crossed it (a simultaneous close), replaying "received" at capture time would invent a
   // CLOSE_WAIT. So the receipt waits until the receiver shows it (its ACK covers the FIN), or the
@@ -141,7 +156,8 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
 
     // In-order delivery: the receiver got this sender's earlier FIN before this segment, unless the
     // sender retransmits the FIN later (then it was lost, and what followed it waited in a queue).
-    if (!finSentAfter(d, t) && !(fin && finSent[d])) flushFin(r);
+    const finRetransmission = fin && finSent[d] && lossFins[d].includes(seg);
+    if (!finSentAfter(d, t) && !finRetransmission) flushFin(r);
     // The sender shows it received the peer's FIN: apply that before what it sends now.
     if (acksPeerFin) flushFin(d);
 

@@ -25,7 +25,7 @@ function newDirection(): DirectionFacts {
     synUs: -1, synCount: 0, synAck: false,
     finUs: -1, finLastUs: -1, finSeq: -1, finCount: 0, finAckedUs: -1,
     rstUs: -1, rstCount: 0, rstSeq: -1, rstWithAck: false,
-    retransmissions: 0, retransmittedBytes: 0, ackedUnseenEvents: 0, ackedUnseenBytes: 0,
+    retransmissions: 0, retransmittedBytes: 0, duplicates: 0, ackedUnseenEvents: 0, ackedUnseenBytes: 0,
     zeroWindows: 0, keepAlives: 0, dataAfterFin: 0,
     mss: -1, windowScale: -1, sackPermitted: false, timestamps: false,
   };
@@ -65,6 +65,16 @@ export class FlowConnection implements Connection {
   /** Base sequence known for a direction (from its SYN, its first segment, or the peer's ACK). */
   private readonly baseKnown = [false, false];
   private packetCount = 0;
+  /** The previous packet of each direction, to recognise a capture's duplicate frames. */
+  private readonly lastSeq = [-1, -1];
+  private readonly lastAck = [-1, -1];
+  private readonly lastFlags = [-1, -1];
+  private readonly lastLen = [-1, -1];
+  private readonly lastIpId = [-1, -1];
+  private readonly lastTsVal = [-1, -1];
+  private readonly lastWindow = [-1, -1];
+  private readonly lastTimeUs = [-1, -1];
+  private readonly lastSack = [-1, -1];
   /** Segments logged individually since the close began. */
   private closeLogged = 0;
   private readonly zeek = new ZeekHistoryState();
@@ -120,6 +130,10 @@ export class FlowConnection implements Connection {
     f.bytes += len;
     if (f.firstUs < 0) f.firstUs = timeUs;
     f.lastUs = timeUs;
+    if (this.isDuplicate(view, dir, timeUs)) {
+      f.duplicates++;
+      return;
+    }
 
     if (syn) {
       if (f.synCount === 0) {
@@ -217,6 +231,33 @@ export class FlowConnection implements Connection {
 
     recordHistory(this.zeek, dir, flags, view.seq, len, view.window, (marks & SEG_RETRANSMISSION) !== 0);
     this.log1(dir, packet, timeUs, flags, marks, relSeq, relAck, len, view.window, closeLogLimit);
+  }
+
+  /**
+   * The same frame twice in a row (a SPAN port or bridge copying it, tcpdump -i any seeing it on
+   * two devices): every field equal, and the same IPv4 ID or no time for a retransmission (Linux
+   * retransmits after at least a 10 ms tail-loss probe, and a retransmission gets a new IP ID and
+   * TSval).
+   */
+  private isDuplicate(view: PacketView, dir: Dir, timeUs: number): boolean {
+    const tsVal = view.hasTimestamp ? view.tsVal : -1;
+    // Duplicate ACKs of a loss episode differ in their SACK blocks.
+    const sack = view.sackBlockCount > 0 ? view.sackBlocks[1] : -1;
+    const same = this.lastSeq[dir] === view.seq && this.lastAck[dir] === view.ack && this.lastFlags[dir] === view.flags &&
+      this.lastLen[dir] === view.payloadLength && this.lastIpId[dir] === view.ipId && this.lastTsVal[dir] === tsVal &&
+      this.lastWindow[dir] === view.window && this.lastSack[dir] === sack;
+    const dt = timeUs - this.lastTimeUs[dir];
+    const duplicate = same && dt >= 0 && (dt < 2_000 || (view.ipId > 0 && dt < 1_000_000));
+    this.lastSeq[dir] = view.seq;
+    this.lastAck[dir] = view.ack;
+    this.lastFlags[dir] = view.flags;
+    this.lastLen[dir] = view.payloadLength;
+    this.lastIpId[dir] = view.ipId;
+    this.lastTsVal[dir] = tsVal;
+    this.lastWindow[dir] = view.window;
+    this.lastTimeUs[dir] = timeUs;
+    this.lastSack[dir] = sack;
+    return duplicate;
   }
 
   private log1(dir: Dir, packet: number, timeUs: number, flags: number, marks: number, seq: number,

@@ -114,6 +114,8 @@ export interface DirectionFacts {
   rstWithAck: boolean;
   retransmissions: number;
   retransmittedBytes: number;
+  /** Exact copies of the packet just before (SPAN ports, bridges): counted, not analysed again. */
+  duplicates: number;
   /** ACKs from the peer that covered sequence space of this side the capture never showed. */
   ackedUnseenEvents: number;
   ackedUnseenBytes: number;

@@ -28,10 +28,11 @@ const scenarios = existsSync(join(CAPTURES, 'scenarios.json'))
   ? (JSON.parse(readFileSync(join(CAPTURES, 'scenarios.json'), 'utf8')) as Scenario[])
   : [];
 
-// Vantage next to one host: one path. 'between' captures split the path at a relay whose own
-// queueing is not in the handshake gaps; midstream captures have no handshake to measure.
-const timed = scenarios.filter((s) => (s.vantage === 'client' || s.vantage === 'server') &&
-  s.file.endsWith('.pcap') && !s.file.includes('midstream') && existsSync(join(CAPTURES, s.file)) &&
+// Every single-interface capture, whatever its vantage (mid-stream ones measure the round trip on
+// data and its ACK). A capture on two interfaces keeps each packet's first copy, taken at two
+// different points, so one delay per side does not describe it.
+const timed = scenarios.filter((s) => /\.pcap(ng)?$/.test(s.file) && !s.file.includes('two-interfaces') &&
+  existsSync(join(CAPTURES, s.file)) &&
   s.groundTruth.connections.some((c) => (c.clientOps ?? []).concat(c.serverOps ?? []).some((o) => o.op === 'close' || o.op === 'shutdown-wr')));
 
 test('there are lab captures with socket-call times to check against', () => {

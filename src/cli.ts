@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyzeBatch, resolveInputs, SKIP_FAILS, WorkerFailure, type ResolvedInputs, type SkippedEntry } from './batch/index.js';
 import { ProgressLine } from './batch/progress.js';
-import { DEFAULT_CLOSE_OPTIONS, TIME_WAIT_BY_OS, type CloseOptions } from './close/index.js';
+import { DEFAULT_CLOSE_OPTIONS, TIME_WAIT_BY_OS, type CloseOptions, type Verdict } from './close/index.js';
 import { EXPLANATIONS, explain, explanationText } from './close/explain.js';
 import { parseDuration } from './common/duration.js';
+import { describeFilterProblem, parseFilter } from './filter/index.js';
 import { failOnMatches, parseFailOn, type FailOn } from './report/fail-on.js';
 import { combineShards, readShard, settingsDifference, type ShardReport } from './report/merge.js';
 import { buildModel, resolveAt, type ReportModel, type ReportSettings } from './report/model.js';
@@ -47,6 +48,18 @@ function portRangeArg(value: string): [number, number] {
   return [lo, hi];
 }
 
+interface FilterArg {
+  /** Canonical text (what the report's options record, so equal filters compare equal). */
+  text: string;
+  predicate: (v: Verdict) => boolean;
+}
+
+function filterArg(value: string): FilterArg {
+  const parsed = parseFilter(value);
+  if (!parsed.ok) throw new InvalidArgumentError(`\n${describeFilterProblem(value, parsed.error)}`);
+  return { text: parsed.normalized, predicate: parsed.predicate };
+}
+
 function failOnArg(value: string): FailOn {
   const parsed = parseFailOn(value);
   if (!parsed.ok) throw new InvalidArgumentError(parsed.message);
@@ -55,6 +68,7 @@ function failOnArg(value: string): FailOn {
 
 interface OutputFlags {
   format: Format;
+  filter?: FilterArg;
   all?: boolean;
   limit: number;
   output?: string;
@@ -97,7 +111,8 @@ function addOutputOptions(cmd: Command): Command {
     .option('--all', 'text: list every connection, not only those with warnings or errors')
     .option('--limit <n>', 'text: list at most this many connections', positiveInt, 50)
     .option('-o, --output <file>', 'write the report to a file, atomically (a temporary file renamed at the end)')
-    .option('--fail-on <list>', 'exit 1 when a finding matches: a severity (error; warning = warning or worse; info) and/or codes, comma-separated', failOnArg);
+    .option('--fail-on <list>', 'exit 1 when a finding matches: a severity (error; warning = warning or worse; info) and/or codes, comma-separated', failOnArg)
+    .option('--filter <expr>', 'report only the connections the expression keeps (the UI\'s filter language, e.g. "finding lost-final-ack or severity >= warning"); ids stay those of the whole run', filterArg);
 }
 
 function closeOptions(f: ReportFlags): CloseOptions {
@@ -112,7 +127,7 @@ function reportSettings(f: ReportFlags, close: CloseOptions): ReportSettings {
   return {
     os: f.os, timeWaitUs: close.timeWaitUs, finWait2Us: close.finWait2LimitUs, closeWaitUs: close.closeWaitLimitUs,
     at: f.at ?? null, host: f.host ?? null, portRange: f.portRange, maxConnections: f.maxConnections, idleUs: f.idle,
-    zeekBoundaries: f.zeekBoundaries ?? false, merge: f.merge ?? false, filter: null,
+    zeekBoundaries: f.zeekBoundaries ?? false, merge: f.merge ?? false, filter: f.filter?.text ?? null,
   };
 }
 
@@ -179,7 +194,7 @@ async function runReport(args: string[], f: ReportFlags): Promise<number> {
       flow: { maxLive: f.maxConnections, idleUs: f.idle, zeekBoundaries: f.zeekBoundaries ?? false },
       jobs: f.jobs,
       merge: f.merge ?? false,
-      // src/filter plugs in here: filter: parseFilter(f.filter).predicate (see BatchOptions.filter).
+      filter: f.filter?.predicate,
       onProgress: progress === null ? undefined : (e) => progress.update(e),
     });
   } finally {
@@ -211,7 +226,14 @@ async function runMerge(files: string[], f: OutputFlags): Promise<number> {
       throw new UsageError(`${s.file} was made with a different "${diff}" than ${shards[0].file}: reports merge only when made with the same options`);
     }
   }
-  const model = buildModel(combineShards(shards), shards[0].settings);
+  const combined = combineShards(shards);
+  let settings = shards[0].settings;
+  if (f.filter !== undefined) {
+    const keep = f.filter.predicate;
+    combined.verdicts = combined.verdicts.filter((v) => keep(v));
+    settings = { ...settings, filter: settings.filter === null ? f.filter.text : `(${settings.filter}) and (${f.filter.text})` };
+  }
+  const model = buildModel(combined, settings);
   await writeOutput(model, f);
   const code = outcome(model, f);
   return unreadable ? EXIT_INPUT : code;
@@ -228,6 +250,7 @@ Examples:
   finscope report --merge rotated/trace.pcap*                     # rotated files as one capture
   finscope report --fail-on warning captures/                     # CI gate: exit 1 on warnings or errors
   finscope report --fail-on lost-final-ack,missing-peer-fin -f markdown captures/ > ticket.md
+  finscope report --filter 'severity >= warning and port 443' -f csv captures/ > worst.csv
   tcpdump -i eth0 -w - tcp | finscope report -
   finscope report --fin-wait2 5s --close-wait 5s --os linux capture.pcap
 
@@ -243,7 +266,8 @@ with the same options.
 Examples:
   finscope merge shard-*.json > all.json
   finscope merge -f markdown shard-1.json shard-2.json > ticket.md
-  finscope merge --fail-on error -f text reports/*.json`;
+  finscope merge --fail-on error -f text reports/*.json
+  finscope merge --filter 'finding lost-final-ack' -f csv shard-*.json > lost-acks.csv`;
 
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('finscope')

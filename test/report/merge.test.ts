@@ -58,3 +58,27 @@ test('merge refuses shards made with different options (exit 2) and reports unre
   assert.match(partial.stderr, /missing\.json: no such file/);
   assert.equal(JSON.parse(partial.stdout).inputs.length, 1, 'the readable shard is still reported');
 });
+
+test('--filter keeps the ids of the whole run, and merge --filter equals a filtered run', () => {
+  const dir = tempDir();
+  const inputs = [capture('close-client-first.pcap'), capture('busy.pcap')];
+  const all = JSON.parse(run(['report', '-f', 'json', ...inputs]).stdout);
+  const expr = 'port 8080 and id > 300';
+  const filtered = run(['report', '-f', 'json', '--filter', expr, ...inputs]);
+  assert.equal(filtered.code, 0, filtered.stderr);
+  const doc = JSON.parse(filtered.stdout);
+  assert.ok(doc.connections.length > 0 && doc.connections.length < all.connections.length);
+  const byId = new Map(all.connections.map((c: { id: number }) => [c.id, c]));
+  for (const c of doc.connections) assert.deepEqual(c, byId.get(c.id));
+  assert.equal(doc.summary.connections, doc.connections.length);
+  assert.equal(typeof doc.options.filter, 'string');
+  const shards = inputs.map((input, k) => {
+    const out = join(dir, `s${k}.json`);
+    report([input], out);
+    return out;
+  });
+  const merged = run(['merge', '-f', 'json', '--filter', expr, ...shards]);
+  assert.equal(merged.code, 0, merged.stderr);
+  assert.equal(merged.stdout, filtered.stdout);
+  assert.equal(run(['report', '--filter', 'port', ...inputs]).code, 2);
+});

@@ -115,7 +115,7 @@ function timerText(c: StateChange, observedUntilUs: number): string {
   switch (c.cause) {
     case 'timeout': return `2 MSL timer ends${after}`;
     case 'reuse': return `a new connection took the 4-tuple${after}`;
-    case 'implied': return 'implied (its opening was not captured)';
+    case 'implied': return c.state === 'LISTEN' ? 'listening before the capture' : 'its opening was not captured';
     case 'mid-stream': return 'already open when the capture began';
     default: return c.cause;
   }
@@ -146,6 +146,17 @@ function buildRows(v: Verdict): Row[] {
     }
   });
   loose.sort((a, b) => a.change.atUs - b.change.atUs);
+  // A state the side was in before the first segment (an implied LISTEN) is written on the first
+  // segment's line, as textbooks draw LISTEN beside the SYN, unless that line has its own change.
+  if (segs.length > 0) {
+    const first = segs[0].packet;
+    for (let k = 0; k < loose.length; k++) {
+      const { side, change } = loose[k];
+      if ((change.cause !== 'implied' && change.cause !== 'start') || change.atUs > segs[0].timeUs || byPacket[side].has(first)) continue;
+      byPacket[side].set(first, [change]);
+      loose.splice(k--, 1);
+    }
+  }
 
   const rows: Row[] = [];
   let li = 0;

@@ -83,10 +83,12 @@ export class Derived {
 const TABS: [UiState['view'], string][] = [['overview', '1 Overview'], ['connections', '2 Connections'], ['detail', '3 Detail'], ['help', '? Help']];
 
 function tabBar(state: UiState, d: Derived, order: Uint32Array, width: number): Line {
-  const line: Line = [span(' finscope ', 'bold')];
+  // The name gives way to the filter on narrow terminals.
+  const line: Line = width >= 100 ? [span(' finscope ', 'bold')] : [];
   for (const [view, label] of TABS) {
     if (view === 'detail' && state.detail === null) continue;
-    line.push(span(' '), span(` ${label} `, state.view === view ? 'tabActive' : 'tab'));
+    if (line.length > 0) line.push(span(' '));
+    line.push(span(` ${label} `, state.view === view ? 'tabActive' : 'tab'));
   }
   const total = d.data.verdicts.length;
   const files = d.data.inputs.map((i) => i.file.split('/').pop() ?? i.file).join(', ');

@@ -150,8 +150,9 @@ function edit(s: UiState, e: EditAction): UiState {
     case 'cancel': return { ...s, filter: { ...f, editing: false, draft: f.text, cursor: f.text.length, error: null } };
     case 'submit': {
       const r = parseFilter(f.draft);
-      // A bad expression keeps the old filter and the line open, with the place marked.
-      if (!r.ok) return { ...s, filter: { ...f, error: r.error, cursor: clamp(r.error.position, 0, f.draft.length) } };
+      // A bad expression keeps the old filter and the line open, with the place marked (the cursor
+      // stays put: Backspace should still erase what was just typed).
+      if (!r.ok) return { ...s, filter: { ...f, error: r.error } };
       return applyFilter(s, r.normalized);
     }
   }

@@ -82,7 +82,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
         line = candidate;
         lineHasWord = true;
       } else {
-        out.push(line);
+        out.push(truncate(line, width));
         line = hang + word;
       }
     }

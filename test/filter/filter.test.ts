@@ -193,7 +193,7 @@ describe('parseFilter: which connections each condition keeps', () => {
     ['closer none', ['open', 'syn-unanswered']],
     ['state ESTABLISHED', ['open']],
     ['client state SYN_SENT', ['syn-unanswered']],
-    ['server state LISTEN', ['syn-unanswered']],
+    ['server state LISTEN', []],
     ['state TIME_WAIT', ['long-close-wait']],
     ['close-wait > 60s', ['long-close-wait']],
     ['server close-wait > 60s', ['long-close-wait']],

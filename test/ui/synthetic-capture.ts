@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Verdict } from '../../src/close/index.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/packet-view.js';
 import { analyzeInput, type InputResult } from '../../src/pipeline/index.js';
-import { tcpPacket } from '../helpers/frames.js';
+import { ipv4, linkFrame, tcp } from '../helpers/frames.js';
 import { writePcap, type PcapPacketSpec } from '../helpers/pcap-writer.js';
 
 export const SCENARIOS = [
@@ -111,10 +111,11 @@ export function syntheticPcap(options: SyntheticOptions = {}): Buffer {
     const clientPort = 30000 + (i % 30000);
     const start = BASE_US + i * spacing;
     for (const k of scenarioPackets(s)) {
-      const data = tcpPacket({
-        src: k.fromClient ? client : '10.2.0.1', dst: k.fromClient ? '10.2.0.1' : client,
-        tcp: { srcPort: k.fromClient ? clientPort : 80, dstPort: k.fromClient ? 80 : clientPort, flags: k.flags, seq: k.seq, ack: k.ack, payload: k.len },
-      });
+      // Every packet gets its own IP id, as a real stack's: equal ids mark a duplicated copy.
+      const data = linkFrame(1, ipv4({
+        src: k.fromClient ? client : '10.2.0.1', dst: k.fromClient ? '10.2.0.1' : client, id: (order % 65535) + 1,
+        payload: tcp({ srcPort: k.fromClient ? clientPort : 80, dstPort: k.fromClient ? 80 : clientPort, flags: k.flags, seq: k.seq, ack: k.ack, payload: k.len }),
+      }));
       all.push({ timeUs: start + k.timeUs, order: order++, data });
     }
   }

@@ -1,7 +1,7 @@
 // The interactive UI once the capture is loaded. Keys go through one useInput: key -> action ->
 // reduce(state); the screen is frame(state), drawn by <Lines>. Nothing here decides what is shown.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useInput } from 'ink';
 import type { UiData } from '../data.js';
 import { keyToAction, splitKeys } from '../keys.js';
@@ -23,24 +23,22 @@ export function App({ data, size, colour, initial, onExit }: AppProps) {
   const derived = useMemo(() => new Derived(data), [data]);
   const [state, setState] = useState<UiState>(() => initial ?? initialState());
   const f = frame(derived, state, size);
-  // The reducer needs the context of the frame on screen (list length, page sizes).
-  const context = useRef(f.context);
-  context.current = f.context;
+  // Keys reduce the state on screen, with the context of the frame on screen (list length, pages).
+  const current = useRef({ state, context: f.context });
+  current.current = { state, context: f.context };
 
   useInput((input, key) => {
-    setState((s) => {
-      let next = s;
-      for (const [text, k] of splitKeys(input, key, s.filter.editing)) {
-        const action = keyToAction(text, k, next);
-        if (action !== null) next = reduce(next, action, context.current);
-      }
-      return next;
-    });
+    let next = current.current.state;
+    for (const [text, k] of splitKeys(input, key, next.filter.editing)) {
+      const action = keyToAction(text, k, next);
+      if (action !== null) next = reduce(next, action, current.current.context);
+    }
+    if (next === current.current.state) return;
+    // Several keys may arrive before the next render: each builds on the last.
+    current.current = { state: next, context: current.current.context };
+    setState(next);
+    if (next.exit !== null) onExit(next.exit);
   });
-
-  useEffect(() => {
-    if (state.exit !== null) onExit(state.exit);
-  }, [state.exit, onExit]);
 
   return <Lines lines={f.lines} theme={themeFor(colour)} />;
 }

@@ -202,10 +202,17 @@ async function runReport(args: string[], f: ReportFlags): Promise<number> {
   }
   const model = buildModel(analysis, reportSettings(f, close));
   await writeOutput(model, f);
-  return outcome(model, f);
+  const code = outcome(model, f);
+  if (model.inputs.length === 0) {
+    // A gate over an empty or mistyped archive path must not pass silently.
+    process.stderr.write('finscope: no capture found in the given paths\n');
+    return EXIT_INPUT;
+  }
+  return code;
 }
 
 async function runMerge(files: string[], f: OutputFlags): Promise<number> {
+  checkOutputPath(f.output);
   const shards: ShardReport[] = [];
   let unreadable = false;
   for (const file of files) {

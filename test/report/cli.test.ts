@@ -38,6 +38,7 @@ test('exit codes: 0, 1 when --fail-on matches, 3 when an input broke, 2 for usag
     [['report', '--fail-on', present[0], busy, corrupt], 3],
     [['report', busy, corrupt], 3],
     [['report', busy, join(tree.root, 'nothing-*.pcap')], 3],
+    [['report', tempDir()], 3], // nothing found: a gate over a wrong path must not pass
     [['report', '--fail-on', 'no-such-code', busy], 2],
     [['report', '--fail-on', 'no-such-code', busy, corrupt], 2],
     [['report', '-f', 'yaml', busy], 2],

@@ -9,7 +9,7 @@ import { formatTimeOfDay } from '../common/time.js';
 import type { InputResult } from '../pipeline/index.js';
 import type { Summary } from '../report/summary.js';
 import { compactDuration, SEVERITY_TONE } from './format.js';
-import { fitHeight, fitLine, span, toned, type Line } from './lines.js';
+import { fitHeight, fitLine, lineWidth, span, toned, type Line } from './lines.js';
 import { displayWidth, fit, fitRight, groupDigits, truncate } from './text.js';
 import { HISTOGRAM_STATES, type Timeline } from './timeline.js';
 
@@ -45,14 +45,25 @@ export function sparkline(values: ArrayLike<number>, peak: number): string {
   return out;
 }
 
-export interface HistogramLayout { label: number; count: number; bar: number; spark: number }
+export interface HistogramLayout { label: number; count: number; bar: number; spark: number; peak: number }
 
-/** How the state rows split the width: name, count, bar, then the sparkline (one cell per instant). */
+/**
+ * How the state rows split the width: name, count at the instant, bar, the sparkline (one cell per
+ * instant), and the sparkline's peak (each state's line is scaled to its own peak).
+ */
 export function histogramLayout(width: number): HistogramLayout {
-  const label = 12, count = 7;
-  const rest = Math.max(10, width - label - count - 4);
+  const label = 12, count = 7, peak = 6;
+  const rest = Math.max(10, width - label - count - 4 - peak);
   const bar = Math.max(4, Math.min(40, Math.floor(rest * 0.34)));
-  return { label, count, bar, spark: Math.max(4, rest - bar) };
+  return { label, count, bar, spark: Math.max(4, rest - bar), peak };
+}
+
+/** "7", "950", "3.3k", "12k", "1.2M": a peak in five cells. */
+export function compactCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 10_000) return `${(n / 1000).toFixed(1)}k`;
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1e6).toFixed(1)}M`;
 }
 
 const VANTAGE_TEXT: Record<string, string> = {
@@ -79,11 +90,16 @@ function captureLines(inputs: readonly InputResult[], summary: Summary, width: n
   }
   const names = [...new Set(inputs.flatMap((r) => r.info.interfaces.map((x) => x.name).filter((n): n is string => n !== null)))];
   const voted = summary.vantageVotes.client + summary.vantageVotes.server + summary.vantageVotes.between;
-  const where = `captured ${VANTAGE_TEXT[summary.vantage]}${voted > 0 ? ` (${groupDigits(voted)} handshakes)` : ''}${names.length > 0 ? ` on ${names.join(', ')}` : ''}`;
-  const span_ = summary.endUs >= summary.startUs && summary.connections > 0
-    ? `${formatTimeOfDay(summary.startUs)} → ${formatTimeOfDay(summary.endUs)} UTC (${formatDuration(summary.endUs - summary.startUs)})`
-    : 'no TCP packets';
-  out.push(fitLine([span(span_), span(` · ${where}`, 'dim')], width));
+  const on = names.length > 0 ? ` on ${names.join(', ')}` : '';
+  const hasSpan = summary.endUs >= summary.startUs && summary.connections > 0;
+  const time = (us: number, digits: number): string => formatTimeOfDay(us).slice(0, 9 + digits);
+  // The longest form that fits: microseconds and the handshake count when there is room.
+  const candidates = [6, 3].flatMap((digits) => [true, false].map((votes) => {
+    const when = hasSpan ? `${time(summary.startUs, digits)} → ${time(summary.endUs, digits)} UTC (${formatDuration(summary.endUs - summary.startUs)})` : 'no TCP packets';
+    return `${when} · captured ${VANTAGE_TEXT[summary.vantage]}${votes && voted > 0 ? ` (${groupDigits(voted)} handshakes)` : ''}${on}`;
+  }));
+  const where = candidates.find((c) => displayWidth(c) <= width) ?? candidates[candidates.length - 1];
+  out.push(fitLine([span(where)], width));
   const comments = inputs.flatMap((r) => r.info.comments);
   if (comments.length > 0) out.push(fitLine([span(`comment: ${comments[0]}`, 'dim')], width));
   for (const r of inputs) {
@@ -141,8 +157,11 @@ export function overviewView(o: OverviewInput): OverviewView {
   const atUs = t.instants[i];
   const atEnd = i === t.instants.length - 1;
   const who = t.host === null ? 'all endpoints' : `${t.host}${summary.hostReason === 'vantage' && t.host === summary.host ? ' (capture host)' : ''}`;
-  const when = `${formatTimeOfDay(atUs)}${atEnd ? ' (end)' : ` (+${compactDuration(atUs - t.startUs)})`}`;
-  lines.push(fitLine([span(`Sockets of ${who} at ${when}`, 'heading'), span('  ←/→ instant · H host', 'dim')], width));
+  const heading = [6, 3].flatMap((digits) => ['  ←/→ instant · H host', '  ←/→ · H', ''].map((hint) => {
+    const when = `${formatTimeOfDay(atUs).slice(0, 9 + digits)}${atEnd ? ' (end)' : ` (+${compactDuration(atUs - t.startUs)})`}`;
+    return [span(`Sockets of ${who} at ${when}`, 'heading'), span(hint, 'dim')];
+  }));
+  lines.push(fitLine(heading.find((l) => lineWidth(l) <= width) ?? heading[heading.length - 1], width));
   const shown = HISTOGRAM_STATES.map((state, s) => ({ state, s })).filter(({ s }) => t.peaks[s] > 0);
   let maxNow = 1;
   for (const { s } of shown) maxNow = Math.max(maxNow, t.counts[s][i]);
@@ -161,6 +180,7 @@ export function overviewView(o: OverviewInput): OverviewView {
       span(sparkCells.slice(0, caret).join(''), 'accent'),
       span(sparkCells[caret] ?? '', 'cursor'),
       span(sparkCells.slice(caret + 1).join(''), 'accent'),
+      span(fit(` ↑${compactCount(t.peaks[s])}`, layout.peak), 'dim'),
     ], width));
   }
   if (shown.length > 0) lines.push(fitLine(axisLine(t, layout, i), width));

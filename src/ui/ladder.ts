@@ -34,13 +34,17 @@ export const TAGS: Record<string, string> = {
   'after-fin': 'data after its own FIN',
 };
 
-export function segmentLabel(s: Segment, compact: boolean): string {
+/**
+ * A segment's flags and numbers: 'full' ("FIN,ACK seq 121 ack 601"), 'short' ("FIN,ACK 121 a601"),
+ * or 'letters' as tcpdump writes flags ("F. 121 a601"; a bare ACK stays "ACK").
+ */
+export function segmentLabel(s: Segment, form: 'full' | 'short' | 'letters'): string {
   const flags = FLAG_NAMES.filter(([bit]) => (s.flags & bit) !== 0);
   const seqEnd = s.len > 0 ? `:${s.seq + s.len}` : '';
-  if (compact) {
-    return `${flags.map(([, , c]) => c).join('') || '-'} ${s.seq}${seqEnd}${s.ack >= 0 ? ` a${s.ack}` : ''}`;
-  }
-  return `${flags.map(([, n]) => n).join(',') || 'none'} seq ${s.seq}${seqEnd}${s.ack >= 0 ? ` ack ${s.ack}` : ''}`;
+  const names = flags.map(([, n]) => n).join(',') || 'none';
+  if (form === 'full') return `${names} seq ${s.seq}${seqEnd}${s.ack >= 0 ? ` ack ${s.ack}` : ''}`;
+  const shown = form === 'short' || s.flags === TCP_ACK ? names : flags.map(([, , c]) => c).join('') || '-';
+  return `${shown} ${s.seq}${seqEnd}${s.ack >= 0 ? ` a${s.ack}` : ''}`;
 }
 
 function segmentTags(s: Segment, resent: boolean, lost: boolean): string[] {
@@ -272,9 +276,8 @@ export function ladder(v: Verdict, width: number): Ladder {
       tags.forEach((x) => usedTags.add(x));
       const tagText = tags.map((x) => ` [${x}]`).join('');
       const room = arrowWidth - 4 - (r.lost ? Math.min(4, Math.max(1, Math.floor(arrowWidth / 8))) : 0);
-      let label = segmentLabel(s, false) + tagText;
-      if (displayWidth(label) > room) label = segmentLabel(s, true) + tagText;
-      if (displayWidth(label) > room) label = truncate(label, room);
+      const forms = (['full', 'short', 'letters'] as const).map((form) => segmentLabel(s, form) + tagText);
+      const label = forms.find((l) => displayWidth(l) <= room) ?? truncate(forms[2], room);
       middle = [span('│'), span(arrow(label, arrowWidth, s.dir === 0, r.lost), segmentTone(s, r.resent, r.lost)), span('│')];
       left = r.left; right = r.right;
     } else if (r.kind === 'fold') {

@@ -78,7 +78,7 @@ function captureLines(inputs: readonly InputResult[], summary: Summary, width: n
     const malformed = (r.decode.byKind.malformed ?? 0) + (r.decode.byKind.truncated ?? 0);
     const fmt = i.format === null ? 'unknown format' : `${i.format}${i.compression ? '.gz' : ''}`;
     out.push(fitLine([
-      span(r.file, 'bold'),
+      span(r.file === '-' ? 'stdin' : r.file, 'bold'),
       span(`  ${fmt} · ${r.linkTypeNames.join(', ') || 'no link type'} · ${groupDigits(i.packets)} packets`),
       span(malformed > 0 ? ` (${groupDigits(malformed)} malformed)` : '', malformed > 0 ? 'warning' : undefined),
       span(` · ${groupDigits(r.flow.connections)} connections`),

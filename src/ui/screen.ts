@@ -91,7 +91,7 @@ function tabBar(state: UiState, d: Derived, order: Uint32Array, width: number): 
     line.push(span(` ${label} `, state.view === view ? 'tabActive' : 'tab'));
   }
   const total = d.data.verdicts.length;
-  const files = d.data.inputs.map((i) => i.file.split('/').pop() ?? i.file).join(', ');
+  const files = d.data.inputs.map((i) => i.file === '-' ? 'stdin' : i.file.split('/').pop() ?? i.file).join(', ');
   const right = state.filter.text === ''
     ? `${files} · ${groupDigits(total)} connections`
     : `${groupDigits(order.length)} of ${groupDigits(total)} · ${state.filter.text}`;

@@ -65,7 +65,7 @@ describe('ladder marks', () => {
     const v = byScenario.get('lost-final-ack') as Verdict;
     const lines = rows(v);
     const lost = rowWith(lines, /\[lost\?\]/);
-    assert.match(lost, /ACK seq \d+ ack \d+ \[lost\?\] ─+X +│/);
+    assert.match(lost, /ACK (seq )?\d+ a(ck )?\d+ \[lost\?\] ─+X +│/);
     assert.match(rowWith(lines, /\[rtx\]/), /<─+ FIN,ACK seq \d+ ack \d+ \[rtx\]/);
     assert.ok(ladder(v, 100).legend.some((l) => /\[lost\?\]/.test(lineText(l))));
   });
@@ -91,7 +91,10 @@ describe('ladder marks', () => {
 
   it('labels segments in full or in tcpdump letters', () => {
     const s = (clientFirst.segments ?? [])[3];
-    assert.equal(segmentLabel(s, false), `PSH,ACK seq ${s.seq}:${s.seq + s.len} ack ${s.ack}`);
-    assert.equal(segmentLabel(s, true), `P. ${s.seq}:${s.seq + s.len} a${s.ack}`);
+    assert.equal(segmentLabel(s, 'full'), `PSH,ACK seq ${s.seq}:${s.seq + s.len} ack ${s.ack}`);
+    assert.equal(segmentLabel(s, 'short'), `PSH,ACK ${s.seq}:${s.seq + s.len} a${s.ack}`);
+    assert.equal(segmentLabel(s, 'letters'), `P. ${s.seq}:${s.seq + s.len} a${s.ack}`);
+    const ack = (clientFirst.segments ?? [])[2];
+    assert.equal(segmentLabel(ack, 'letters'), `ACK ${ack.seq} a${ack.ack}`);
   });
 });

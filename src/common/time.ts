@@ -3,6 +3,18 @@
 
 import { addMinutes, format } from 'date-fns';
 
+/**
+ * Latest instant a Date holds (ECMA-262 21.4.1.1: 8.64e15 ms), less a day for the time-zone shift
+ * in utc(). A pcapng if_tsoffset or a 64-bit timestamp can put packets far beyond it, and date-fns
+ * throws on such a Date.
+ */
+const MAX_DATE_US = 8.64e18 - 86_400e6;
+
+/** Times a Date cannot hold are shown as epoch seconds instead. */
+function beyondDates(us: number): string {
+  return `epoch ${(us / 1e6).toFixed(6)}s`;
+}
+
 function utc(us: number): Date {
   const local = new Date(Math.floor(us / 1000));
   return addMinutes(local, local.getTimezoneOffset());
@@ -11,12 +23,14 @@ function utc(us: number): Date {
 /** "2026-11-24 08:46:08.123456Z" */
 export function formatTimestamp(us: number): string {
   if (!Number.isFinite(us) || us < 0) return '-';
+  if (us > MAX_DATE_US) return beyondDates(us);
   return `${format(utc(us), 'yyyy-MM-dd HH:mm:ss.SSS')}${String(Math.floor(us) % 1000).padStart(3, '0')}Z`;
 }
 
 /** "08:46:08.123456" (time of day, UTC), for dense tables. */
 export function formatTimeOfDay(us: number): string {
   if (!Number.isFinite(us) || us < 0) return '-';
+  if (us > MAX_DATE_US) return beyondDates(us);
   return `${format(utc(us), 'HH:mm:ss.SSS')}${String(Math.floor(us) % 1000).padStart(3, '0')}`;
 }
 

@@ -67,6 +67,11 @@ export function listOrder(verdicts: readonly Verdict[], predicate: ((v: Verdict)
 
 export interface ListColumns {
   wide: boolean;
+  /**
+   * What the second duration column shows: CLOSE_WAIT, or the sort key when the list is sorted by
+   * a time the row would not otherwise show (so the order can be read off the screen).
+   */
+  second: SortKey;
   start: number;
   endpoints: number;
   closer: number;
@@ -93,18 +98,27 @@ const WIDE = 110;
  * abbreviated states and one-letter closers; the endpoints take what is left after a findings column
  * of at least 8 cells.
  */
-export function listColumns(width: number, naturalEndpoints: number): ListColumns {
+export function listColumns(width: number, naturalEndpoints: number, sortKey: SortKey = 'start'): ListColumns {
+  const shownWide: SortKey[] = ['start', 'severity', 'finWait2', 'closeWait', 'duration'];
+  const shownNarrow: SortKey[] = ['start', 'severity', 'finWait2', 'closeWait'];
   if (width >= WIDE) {
+    const second = shownWide.includes(sortKey) ? 'closeWait' : sortKey;
     // marker 2, start 15, closer 6, final 12 + 12, FW2 6, CW 6, duration 6, and separators.
     const fixed = 2 + 15 + 1 + 1 + 6 + 1 + 12 + 1 + 12 + 1 + 6 + 1 + 6 + 1 + 6 + 1;
     const endpoints = Math.max(24, Math.min(naturalEndpoints, 64, width - fixed - 24));
-    return { wide: true, start: 15, endpoints, closer: 6, final: 12, finalServer: 12, duration: 6, findings: Math.max(0, width - fixed - endpoints) };
+    return { wide: true, second, start: 15, endpoints, closer: 6, final: 12, finalServer: 12, duration: 6, findings: Math.max(0, width - fixed - endpoints) };
   }
+  const second = shownNarrow.includes(sortKey) ? 'closeWait' : sortKey;
   // marker 1, start 9, closer 1, final 13, FW2 6, CW 6, and separators.
   const fixed = 1 + 9 + 1 + 1 + 1 + 1 + 13 + 1 + 6 + 1 + 6 + 1;
   const endpoints = Math.max(16, Math.min(naturalEndpoints, width - fixed - 8));
-  return { wide: false, start: 9, endpoints, closer: 1, final: 13, finalServer: 0, duration: 6, findings: Math.max(0, width - fixed - endpoints) };
+  return { wide: false, second, start: 9, endpoints, closer: 1, final: 13, finalServer: 0, duration: 6, findings: Math.max(0, width - fixed - endpoints) };
 }
+
+const SHORT_KEY: Record<SortKey, string> = {
+  start: 'Start', duration: 'Dur', severity: 'Findings', finWait1: 'FW1', finWait2: 'FW2', closing: 'CLG',
+  timeWait: 'TW', closeWait: 'CW', lastAck: 'LACK',
+};
 
 export function listHeader(c: ListColumns, width: number, sortKey: SortKey, descending: boolean): Line {
   const arrow = descending ? '↓' : '↑';
@@ -112,17 +126,17 @@ export function listHeader(c: ListColumns, width: number, sortKey: SortKey, desc
   const cells: string[] = c.wide
     ? [' ', fit(mark('start', 'Start'), c.start), fit('Client → Server', c.endpoints), fit('Closer', c.closer),
       fit('Client', c.final), fit('Server', c.finalServer), fitRight(mark('finWait2', 'FW2'), c.duration),
-      fitRight(mark('closeWait', 'CW'), c.duration), fitRight(mark('duration', 'Dur'), c.duration), mark('severity', 'Findings')]
+      fitRight(mark(c.second, SHORT_KEY[c.second]), c.duration), fitRight(mark('duration', 'Dur'), c.duration), mark('severity', 'Findings')]
     : [fit(mark('start', 't+s'), c.start + 1), fit('Client → Server', c.endpoints), fit('1', c.closer),
-      fit('Final c/s', c.final), fitRight(mark('finWait2', 'FW2'), c.duration), fitRight(mark('closeWait', 'CW'), c.duration),
+      fit('Final c/s', c.final), fitRight(mark('finWait2', 'FW2'), c.duration), fitRight(mark(c.second, SHORT_KEY[c.second]), c.duration),
       mark('severity', 'Findings')];
   return fitLine([span(cells.join(' '), 'heading')], width);
 }
 
 const CLOSER_LETTER: Record<string, string> = { client: 'c', server: 's', both: 'b' };
 
-function sideDuration(v: Verdict, key: 'finWait2' | 'closeWait'): string {
-  const d = longestSide(v, key);
+function durationCell(v: Verdict, key: SortKey): string {
+  const d = key === 'duration' ? v.endUs - v.startUs : key === 'start' || key === 'severity' ? null : longestSide(v, key);
   return d === null ? '-' : compactDuration(d);
 }
 
@@ -138,17 +152,17 @@ export function listRow(v: Verdict, c: ListColumns, width: number, captureStartU
     line.push(span(fit(v.activeCloser ?? '-', c.closer) + ' '));
     line.push(span(fit(cs ?? '-', c.final) + ' ', 'state'));
     line.push(span(fit(ss ?? '-', c.finalServer) + ' ', 'state'));
-    line.push(span(fitRight(sideDuration(v, 'finWait2'), c.duration) + ' '));
-    line.push(span(fitRight(sideDuration(v, 'closeWait'), c.duration) + ' '));
-    line.push(span(fitRight(compactDuration(v.endUs - v.startUs), c.duration) + ' '));
+    line.push(span(fitRight(durationCell(v, 'finWait2'), c.duration) + ' '));
+    line.push(span(fitRight(durationCell(v, c.second), c.duration) + ' '));
+    line.push(span(fitRight(durationCell(v, 'duration'), c.duration) + ' '));
   } else {
     line.push(span(selected ? '>' : ' '));
     line.push(span(fitRight(`${((v.startUs - captureStartUs) / 1e6).toFixed(3)}`, c.start) + ' '));
     line.push(span(fit(endpoints, c.endpoints) + ' '));
     line.push(span(fit(v.activeCloser === null ? '-' : CLOSER_LETTER[v.activeCloser], c.closer) + ' '));
     line.push(span(fit(`${cs === null ? '-' : SHORT_STATE[cs]}/${ss === null ? '-' : SHORT_STATE[ss]}`, c.final) + ' ', 'state'));
-    line.push(span(fitRight(sideDuration(v, 'finWait2'), c.duration) + ' '));
-    line.push(span(fitRight(sideDuration(v, 'closeWait'), c.duration) + ' '));
+    line.push(span(fitRight(durationCell(v, 'finWait2'), c.duration) + ' '));
+    line.push(span(fitRight(durationCell(v, c.second), c.duration) + ' '));
   }
   const b = badges(v.findings, c.findings);
   b.forEach((x, i) => line.push(span((i > 0 ? ' ' : '') + x.text, x.tone)));
@@ -194,7 +208,7 @@ export function listView(
     naturalEndpoints: number; sortKey: SortKey; descending: boolean;
   },
 ): ListView {
-  const c = listColumns(opts.width, opts.naturalEndpoints);
+  const c = listColumns(opts.width, opts.naturalEndpoints, opts.sortKey);
   const rowsHeight = Math.max(0, opts.height);
   const top = scrollTop(opts.top, opts.selected, rowsHeight, order.length);
   const rows: Line[] = [];

@@ -15,6 +15,11 @@ const NO_KEY: Partial<KeyInfo> = {};
  * paste) as one input. Outside the filter line each character is a key of its own.
  */
 export function splitKeys(input: string, key: Partial<KeyInfo>, editing: boolean): [string, Partial<KeyInfo>][] {
+  // Esc and the next key typed together arrive as "\x1b?", which Ink reads as Alt-?. Nothing here
+  // uses Alt, so it is the two keys.
+  if (key.meta && !key.escape && !key.ctrl && input.length === 1 && !(key.upArrow || key.downArrow || key.leftArrow || key.rightArrow)) {
+    return [['', { escape: true }], [input, NO_KEY]];
+  }
   const special = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown ||
     key.home || key.end || key.escape || key.ctrl || key.meta;
   if (special || input.length <= 1) return [[input, key]];

@@ -113,7 +113,7 @@ function filterLines(state: UiState, width: number): Line[] {
   const cur = f.cursor - start;
   const input: Line = [span(prompt, 'key'), span(shown.slice(0, cur)), span(shown[cur] ?? ' ', 'cursor'), span(shown.slice(cur + 1))];
   const info: Line = f.error === null
-    ? [span('Enter', 'key'), span(' apply · '), span('Esc', 'key'), span(' cancel · e.g. finding lost-final-ack · fin-wait-2 > 30s · host 10.0.0.1 and port 80', 'dim')]
+    ? [span('Enter', 'key'), span(' apply · '), span('Esc', 'key'), span(' cancel · '), span('Ctrl-U', 'key'), span(' clear · e.g. finding lost-final-ack, fin-wait-2 > 30s, host 10.0.0.1 and port 80', 'dim')]
     : [span(' '.repeat(Math.max(0, Math.min(width - 2, prompt.length + f.error.position - start)))), span('^ ', 'error'), span(f.error.message, 'error')];
   // A caret far to the right leaves no room for the message: put the message first instead.
   if (f.error !== null && prompt.length + f.error.position - start > width / 2) {

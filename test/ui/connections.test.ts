@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import type { Verdict } from '../../src/close/index.js';
 import { parseFilter } from '../../src/filter/index.js';
 import {
-  listColumns, listOrder, listRow, listView, scrollTop, sortValue, SORT_KEYS, endpointsWidth,
+  listColumns, listHeader, listOrder, listRow, listView, scrollTop, sortValue, SORT_KEYS, endpointsWidth,
 } from '../../src/ui/connections.js';
 import { badges, compactDuration } from '../../src/ui/format.js';
 import { lineText, lineWidth } from '../../src/ui/lines.js';
@@ -63,6 +63,16 @@ describe('list layout', () => {
     const text = lineText(listRow(verdicts[0], c, 80, verdicts[0].startUs, true));
     assert.match(text, /^> +0\.000 10\.1\.0\.1:30000→10\.2\.0\.1:80 +c CLOSED\/CLOSED /);
     assert.match(lineText(listRow(verdicts[3], c, 80, verdicts[0].startUs, false)), /TW\/CLOSED +1m30s +1m30s long-cw \+1$/);
+  });
+
+  it('shows the sort key\'s time when sorted by one the row would not show', () => {
+    const natural = endpointsWidth(verdicts);
+    for (const [width, key, title] of [[80, 'duration', 'Dur↓'], [80, 'timeWait', 'TW↓'], [160, 'lastAck', 'LACK↓'], [80, 'closeWait', 'CW↓']] as const) {
+      const c = listColumns(width, natural, key);
+      assert.match(lineText(listHeader(c, width, key, true)), new RegExp(` ${title} `), `${key} at ${width}`);
+    }
+    const c = listColumns(80, natural, 'duration');
+    assert.match(lineText(listRow(verdicts[3], c, 80, verdicts[0].startUs, false)), / 1m30s +1m30s /);
   });
 
   it('uses full state names and times of day when wide', () => {

@@ -42,6 +42,11 @@ describe('splitKeys', () => {
     assert.deepEqual(splitKeys('', { upArrow: true }, false), [['', { upArrow: true }]]);
   });
 
+  it('reads Esc and a key typed together (Alt-key to Ink) as the two keys', () => {
+    assert.deepEqual(splitKeys('?', { meta: true }, false), [['', { escape: true }], ['?', {}]]);
+    assert.deepEqual(splitKeys('', { meta: true, escape: true }, false), [['', { meta: true, escape: true }]]);
+  });
+
   it('keeps pasted text together in the filter line, Enter apart', () => {
     assert.deepEqual(splitKeys('port 80\r', {}, true), [['port 80', {}], ['', { return: true }]]);
   });

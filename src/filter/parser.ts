@@ -217,7 +217,9 @@ class Parser {
         if (state !== null) {
           throw new FilterError(`finscope times only the close states (${Object.values(DURATION_WORDS).slice(0, 6).join(', ')}); for sockets in ${state} use "state ${state}"`, t.position);
         }
-        throw new FilterError(`unknown condition "${t.text}"${suggestion(t.text, CONDITIONS)} (host, port, net, state, finding, severity, closer, id, duration, or a close state like fin-wait-2 > 30s)`, t.position);
+        // A near miss says what was meant; anything else lists what would do.
+        const near = suggestion(t.text, CONDITIONS);
+        throw new FilterError(`unknown condition "${t.text}"${near || ' (host, port, net, state, finding, severity, closer, id, duration, or a close state like fin-wait-2 > 30s)'}`, t.position);
       }
     }
   }

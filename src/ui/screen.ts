@@ -112,15 +112,26 @@ function filterLines(state: UiState, width: number): Line[] {
   const shown = f.draft.slice(start, start + room);
   const cur = f.cursor - start;
   const input: Line = [span(prompt, 'key'), span(shown.slice(0, cur)), span(shown[cur] ?? ' ', 'cursor'), span(shown.slice(cur + 1))];
-  const info: Line = f.error === null
-    ? [span('Enter', 'key'), span(' apply · '), span('Esc', 'key'), span(' cancel · '), span('Ctrl-U', 'key'), span(' clear · e.g. finding lost-final-ack, fin-wait-2 > 30s, host 10.0.0.1 and port 80', 'dim')]
-    : [span(' '.repeat(Math.max(0, Math.min(width - 2, prompt.length + f.error.position - start)))), span('^ ', 'error'), span(f.error.message, 'error')];
-  // A caret far to the right leaves no room for the message: put the message first instead.
-  if (f.error !== null && prompt.length + f.error.position - start > width / 2) {
-    const pad = Math.max(0, prompt.length + f.error.position - start - displayWidth(f.error.message) - 1);
-    return [fitLine([span(' '.repeat(pad)), span(`${f.error.message} ^`, 'error')], width), fitLine(input, width)];
+  if (f.error === null) {
+    const info: Line = [span('Enter', 'key'), span(' apply · '), span('Esc', 'key'), span(' cancel · '), span('Ctrl-U', 'key'),
+      span(' clear · e.g. finding lost-final-ack, fin-wait-2 > 30s, host 10.0.0.1 and port 80', 'dim')];
+    return [fitLine(info, width), fitLine(input, width)];
   }
-  return [fitLine(info, width), fitLine(input, width)];
+  return [errorLine(f.error.message, prompt.length + f.error.position - start, width), fitLine(input, width)];
+}
+
+/**
+ * A caret under the fault with the message beside it: after the caret when it fits, else before it,
+ * else cut; the caret itself is always drawn.
+ */
+export function errorLine(message: string, column: number, width: number): Line {
+  const at = Math.max(0, Math.min(width - 1, column));
+  const after = width - at - 2;
+  if (displayWidth(message) <= after || at < width / 2) {
+    return fitLine([span(' '.repeat(at)), span('^ ', 'error'), span(truncate(message, Math.max(0, after)), 'error')], width);
+  }
+  const text = truncate(message, at - 1);
+  return fitLine([span(' '.repeat(Math.max(0, at - 1 - displayWidth(text)))), span(text + ' ^', 'error')], width);
 }
 
 export interface Frame { lines: Line[]; context: Context }

@@ -128,6 +128,16 @@ describe('<Loading> and <Root>', () => {
     app.unmount();
   });
 
+  it('keeps keys typed while loading and applies them when the views open', async () => {
+    const store = new Store<Snapshot>({ loading, data: null });
+    const app = render(<Root store={store} colour={true} onExit={() => {}} />);
+    await frameMatching(app, /reading/);
+    await typeKeys(app.stdin, [KEY.tab, KEY.down]);
+    store.set({ loading, data });
+    await frameMatching(app, /2\/600/);
+    app.unmount();
+  });
+
   it('switches from loading to the views when the data arrives', async () => {
     const store = new Store<Snapshot>({ loading, data: null });
     const app = render(<Root store={store} colour={true} onExit={() => {}} />);

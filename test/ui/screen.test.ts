@@ -10,7 +10,7 @@ import { keyToAction } from '../../src/ui/keys.js';
 import { lineText, lineWidth, screenText } from '../../src/ui/lines.js';
 import { loadingLines, progressBar, timeLeftUs, type LoadingState } from '../../src/ui/loading.js';
 import { findingRows, sparkline } from '../../src/ui/overview.js';
-import { Derived, frame, type Size } from '../../src/ui/screen.js';
+import { Derived, errorLine, frame, type Size } from '../../src/ui/screen.js';
 import { initialState, reduce, type UiState } from '../../src/ui/state.js';
 import { loadCapture, syntheticVerdicts } from './synthetic-capture.js';
 
@@ -128,6 +128,17 @@ describe('frame: content on a real capture (busy.pcap, 600 connections)', () => 
   it('Help lists every key', () => {
     const { text } = press(busy, { columns: 100, rows: 80 }, ['?']);
     for (const key of ['Tab', 'PgUp PgDn', 'g G', 'Enter', 'Esc', 's / S', '/', 'q']) assert.ok(text.includes(key), key);
+  });
+});
+
+describe('filter error line', () => {
+  it('puts the caret under the fault and the message where it fits, never losing the caret', () => {
+    assert.equal(lineText(errorLine('bad', 4, 40)), '    ^ bad');
+    assert.equal(lineText(errorLine('a long message that will not fit after', 60, 80)), '                     a long message that will not fit after ^');
+    const cut = lineText(errorLine('x'.repeat(200), 70, 80));
+    assert.equal(cut.indexOf('^'), 70);
+    assert.ok(cut.length <= 80);
+    assert.equal(lineText(errorLine('m', 200, 80)).indexOf('^'), 79);
   });
 });
 

@@ -4,7 +4,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { useInput } from 'ink';
 import type { UiData } from '../data.js';
-import { keyToAction, splitKeys } from '../keys.js';
+import { keyToAction, splitKeys, type KeyInfo } from '../keys.js';
 import { Derived, frame, type Size } from '../screen.js';
 import { initialState, reduce, type UiState } from '../state.js';
 import { themeFor } from '../theme.js';
@@ -16,12 +16,23 @@ export interface AppProps {
   size: Size;
   colour: boolean;
   initial?: UiState;
+  /** Keys typed while the capture loaded, applied in order before the first frame. */
+  pending?: [string, Partial<KeyInfo>][];
   onExit: (how: 'quit' | 'interrupt') => void;
 }
 
-export function App({ data, size, colour, initial, onExit }: AppProps) {
+export function App({ data, size, colour, initial, pending, onExit }: AppProps) {
   const derived = useMemo(() => new Derived(data), [data]);
-  const [state, setState] = useState<UiState>(() => initial ?? initialState());
+  const [state, setState] = useState<UiState>(() => {
+    let s = initial ?? initialState();
+    for (const [input, key] of pending ?? []) {
+      for (const [text, k] of splitKeys(input, key, s.filter.editing)) {
+        const action = keyToAction(text, k, s);
+        if (action !== null) s = reduce(s, action, frame(derived, s, size).context);
+      }
+    }
+    return s;
+  });
   const f = frame(derived, state, size);
   // Keys reduce the state on screen, with the context of the frame on screen (list length, pages).
   const current = useRef({ state, context: f.context });

@@ -1,8 +1,8 @@
 // Loading, then the App: which one shows follows a small store that runUi feeds (progress while
 // reading, then the prepared data). The terminal size comes from stdout and follows resizes.
 
-import { useEffect, useState, useSyncExternalStore } from 'react';
-import { useStdout } from 'ink';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useStdout, type Key } from 'ink';
 import type { UiData } from '../data.js';
 import type { LoadingState } from '../loading.js';
 import type { Size } from '../screen.js';
@@ -56,8 +56,10 @@ export interface RootProps {
 export function Root({ store, colour, initial, onExit }: RootProps) {
   const snapshot = useSyncExternalStore(store.subscribe, store.get);
   const size = useDrawingArea();
+  const typedAhead = useRef<[string, Partial<Key>][]>([]);
   if (snapshot.data === null) {
-    return <Loading state={snapshot.loading} size={size} colour={colour} onInterrupt={() => onExit('interrupt')} />;
+    const keep = (input: string, key: Key): void => { if (typedAhead.current.length < 64) typedAhead.current.push([input, key]); };
+    return <Loading state={snapshot.loading} size={size} colour={colour} onInterrupt={() => onExit('interrupt')} onKey={keep} />;
   }
-  return <App data={snapshot.data} size={size} colour={colour} initial={initial} onExit={onExit} />;
+  return <App data={snapshot.data} size={size} colour={colour} initial={initial} pending={typedAhead.current} onExit={onExit} />;
 }

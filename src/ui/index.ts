@@ -6,6 +6,7 @@
 // be read or broke half-way (what was read is still shown); 130 interrupted with Ctrl-C.
 
 import { openSync, writeSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { ReadStream } from 'node:tty';
 import type { CloseOptions, Verdict } from '../close/index.js';
 import { describeFilterProblem, parseFilter } from '../filter/index.js';
@@ -138,7 +139,9 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
   try {
     let nextId = 1;
     for (let i = 0; i < files.length && !abort.signal.aborted; i++) {
-      show({ input: i, packets: 0, sourceBytes: 0, totalBytes: null, connections: 0, startedMs: Date.now() });
+      // The size up front, so the first frame is a progress bar rather than a spinner.
+      const totalBytes = files[i] === '-' ? null : await stat(files[i]).then((st) => (st.isFile() ? st.size : null), () => null);
+      show({ input: i, packets: 0, sourceBytes: 0, totalBytes, connections: 0, startedMs: Date.now() });
       const result = await analyzeInput(files[i], i, (v) => verdicts.push(v), {
         close: options.close, flow: options.flow, keepSegments: true, signal: abort.signal, firstId: nextId,
         onProgress: (p: Progress) => {

@@ -54,7 +54,7 @@ export function loadingLines(s: LoadingState, width: number, height: number): Li
     body.push([span('finscope', 'bold'), span(` reading ${name === '-' ? 'stdin' : name}${which}`)]);
     body.push([]);
     body.push([span(progressBar(fraction, barWidth), 'accent'), span(` ${String(Math.floor(fraction * 100)).padStart(3)}%`, 'bold')]);
-    body.push([span(`${formatBytes(s.sourceBytes)} of ${formatBytes(s.totalBytes)} · ${groupDigits(s.packets)} packets · ${groupDigits(pps)} packets/s · ${left === null ? 'estimating time left' : `about ${formatDuration(Math.ceil(left / 1e6) * 1e6)} left`}`)]);
+    body.push([span(`${formatBytes(s.sourceBytes)} of ${formatBytes(s.totalBytes)} · ${groupDigits(s.packets)} packets · ${groupDigits(pps)} packets/s · ${left === null ? 'estimating time left' : left < 1e6 ? 'under a second left' : `about ${formatDuration(Math.ceil(left / 1e6) * 1e6)} left`}`)]);
     body.push([span(`${groupDigits(s.connections)} connections so far`, 'dim')]);
   } else {
     const frame = SPINNER[Math.floor(s.nowMs / 100) % SPINNER.length];

@@ -43,6 +43,8 @@ export interface CheckRequest {
   chunkSeed?: number;
   /** Flow options (the adversarial tests lower the live-connection cap). */
   maxLive?: number;
+  /** --zeek-boundaries: also end connections on Zeek's timers. */
+  zeekBoundaries?: boolean;
 }
 
 export interface CheckResult {
@@ -84,14 +86,18 @@ function must(condition: boolean, message: string): void {
   if (!condition) throw new InvariantError(message);
 }
 
+function flowOptions(req: CheckRequest): { maxLive: number; idleUs: number; zeekBoundaries: boolean } {
+  return { maxLive: req.maxLive ?? CHECK_SETTINGS.maxConnections, idleUs: CHECK_SETTINGS.idleUs, zeekBoundaries: req.zeekBoundaries ?? false };
+}
+
 /** Runs the CLI's report path over one input (one job, or --merge) and returns every format's text. */
 async function reportAll(req: CheckRequest, merge: boolean): Promise<{ info: CaptureInfo; connections: number; outputs: Map<Format, string> }> {
-  const flow = { maxLive: req.maxLive ?? CHECK_SETTINGS.maxConnections, idleUs: CHECK_SETTINGS.idleUs, zeekBoundaries: false };
+  const flow = flowOptions(req);
   let size: number | null = null;
   try { size = statSync(req.path).size; } catch { /* the reader reports it */ }
   const analysis = await analyzeBatch({ inputs: [{ path: req.path, origin: 'argument', size }], skipped: [] },
     { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: 1, merge });
-  const model = buildModel(analysis, { ...CHECK_SETTINGS, merge, maxConnections: flow.maxLive });
+  const model = buildModel(analysis, { ...CHECK_SETTINGS, merge, maxConnections: flow.maxLive, zeekBoundaries: flow.zeekBoundaries });
   const outputs = new Map<Format, string>();
   for (const format of FORMATS) {
     const sink = new MemorySink();
@@ -182,7 +188,7 @@ async function checkChunked(req: CheckRequest, file: { info: CaptureInfo; connec
   try { bytes = readFileSync(req.path); } catch { return; }
   let connections = 0;
   const result = await analyzeInput(Readable.from(chunks(bytes, req.chunkSeed!), { objectMode: false }), 0,
-    () => { connections++; }, { flow: { maxLive: req.maxLive ?? CHECK_SETTINGS.maxConnections } }, req.path);
+    () => { connections++; }, { flow: flowOptions(req) }, req.path);
   const a = file.info, b = result.info;
   const where = (p: CaptureProblem | null): string => (p === null ? 'none' : `${p.kind}@${p.offset}#${p.packetNumber}`);
   // A gzip stream's damage is found where zlib's output chunks happen to end: only plain input must agree.

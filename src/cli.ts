@@ -5,7 +5,8 @@
 // apply, 2 wins over 3, and 3 over 1: an incomplete input makes a passing gate untrustworthy.
 // Interrupted by SIGINT / SIGTERM: 130 / 143, and no output file is left behind.
 
-import { realpathSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -133,6 +134,24 @@ function reportSettings(f: ReportFlags, close: CloseOptions): ReportSettings {
 
 class UsageError extends Error {}
 
+const UNWRITABLE: Record<string, string> = {
+  ENOENT: 'its directory does not exist', ENOTDIR: 'a parent is not a directory', EACCES: 'permission denied',
+  EPERM: 'permission denied', EROFS: 'read-only file system',
+};
+
+/** -o into a missing or read-only directory fails before the analysis, not after it (and not as a bug). */
+function checkOutputPath(path: string | undefined): void {
+  if (path === undefined || path === '-') return;
+  try {
+    accessSync(dirname(path), constants.W_OK);
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === true) throw new UsageError(`-o ${path}: is a directory`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`-o ${path}: cannot write there: ${UNWRITABLE[code] ?? code}`);
+  }
+}
+
 function printSkipped(skipped: SkippedEntry[]): void {
   for (const x of skipped) {
     if (x.reason === 'not-a-capture' || x.reason === 'empty' || x.reason === 'duplicate') continue;
@@ -180,6 +199,7 @@ function outcome(model: ReportModel, f: OutputFlags): number {
 
 async function runReport(args: string[], f: ReportFlags): Promise<number> {
   if (args.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
+  checkOutputPath(f.output);
   if (f.at !== undefined && resolveAt(f.at, 0) === null) {
     throw new UsageError(`--at: "${f.at}" is not a time (epoch seconds, ISO time, or +30s from the start)`);
   }

@@ -12,7 +12,7 @@
 //   --------------------  -------  -----------------------------------------------------------------
 //   not-found             error    no such file (ENOENT, ENOTDIR)
 //   permission-denied     error    EACCES / EPERM on open
-//   is-directory          error    the path is a directory
+//   is-directory          error    the path (or standard input) is a directory
 //   empty-file            error    zero bytes of input (after decompression)
 //   not-a-capture         error    unknown magic at offset 0 (message names snoop/netmon/zip/...)
 //   truncated-header      error    input ends inside the pcap file header or the first pcapng SHB
@@ -36,9 +36,11 @@
 // Timestamps without a time: pcapng Simple Packet Blocks carry no timestamp, so such a packet keeps
 // the timestamp of the packet before it (0 for a first packet).
 
+import { fstatSync } from 'node:fs';
 import { FormatSniffer } from './format-sniffer.js';
 import { FrameWindow } from './frame-window.js';
 import { readFile } from './file-source.js';
+import { ProblemKind } from './problem-kinds.js';
 import { DEFAULT_MAX_RECORD_LENGTH, ReaderState } from './reader-state.js';
 import type { SourceIo } from './source-io.js';
 import { readStream } from './stream-source.js';
@@ -82,8 +84,18 @@ export async function readCapture(
     onProgress: options.onProgress,
   };
   if (typeof source === 'string' && source !== '-') await readFile(source, io);
+  else if (source === '-' && stdinIsDirectory()) state.fail(ProblemKind.IsDirectory, 'standard input is a directory, not a capture file', 0, null);
   else await readStream(source === '-' ? process.stdin : source, io, false, null);
   return state.info;
+}
+
+/** `finscope report - < dir`: a directory's reads end at once, which would look like an empty input. */
+function stdinIsDirectory(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function positiveInteger(value: number | undefined, fallback: number): number {

@@ -73,5 +73,9 @@ export const LINK_TYPE_NAMES: Record<number, string> = {
 
 /** Name for reports: the libpcap name, or `LINKTYPE_<n>` when we do not know it. Not for hot paths. */
 export function linkTypeName(linkType: number): string {
-  return LINK_TYPE_NAMES[linkType] ?? `LINKTYPE_${linkType}`;
+  const known = LINK_TYPE_NAMES[linkType];
+  if (known !== undefined) return known;
+  // LINKTYPE_USER0..15 (147-162) are for private use: test suites and odd tools write them.
+  if (linkType >= 147 && linkType <= 162) return `USER${linkType - 147}`;
+  return `LINKTYPE_${linkType}`;
 }

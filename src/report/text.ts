@@ -4,6 +4,7 @@
 import type { Severity, SideVerdict, Verdict } from '../close/index.js';
 import { formatDuration as dur } from '../common/duration.js';
 import { formatTimeOfDay, formatTimestamp } from '../common/time.js';
+import { isSupportedLinkType, linkTypeName } from '../decode/index.js';
 import type { InputResult } from '../pipeline/index.js';
 import type { ReportModel } from './model.js';
 import type { Sink } from './sink.js';
@@ -34,6 +35,11 @@ function inputLines(r: InputResult): string[] {
     `(${r.decode.byKind.tcp ?? 0} TCP${kinds.length ? `; ${kinds.join(', ')}` : ''}), ${r.flow.connections} connections`,
   ];
   if (r.firstUs >= 0) out.push(`  from ${formatTimestamp(r.firstUs)} to ${formatTimestamp(r.lastUs)} (${dur(r.lastUs - r.firstUs)})`);
+  const undecoded = (i.linkTypes ?? []).filter((lt) => !isSupportedLinkType(lt));
+  if (undecoded.length > 0) {
+    out.push(`  link type ${undecoded.map((lt) => `${linkTypeName(lt)} (${lt})`).join(', ')} is not one finscope decodes: ` +
+      `${r.decode.byKind['unsupported-link'] ?? 0} packets counted as unsupported-link, not analysed`);
+  }
   if (r.flow.evicted > 0) out.push(`  ${r.flow.evicted} connections evicted by the live-connection cap`);
   if ((r.interfaceCopiesDropped ?? 0) > 0 || (r.reorderedPackets ?? 0) > 0) {
     out.push(`  ${i.interfaces.length} interfaces: ${r.interfaceCopiesDropped ?? 0} second copies of packets seen on another interface dropped, ${r.reorderedPackets ?? 0} packets put back in time order`);

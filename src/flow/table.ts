@@ -3,7 +3,7 @@
 // finished connection is handed to the caller and forgotten.
 
 import { DecodeKind, TCP_ACK, TCP_SYN, type PacketView } from '../decode/packet-view.js';
-import { FlowConnection } from './connection.js';
+import { FlowConnection, FlowPool } from './connection.js';
 import {
   DEFAULT_FLOW_OPTIONS, type Connection, type Dir, type FlowOptions, type FlowStats, type RoleReason,
 } from './types.js';
@@ -90,12 +90,20 @@ export class FlowTable {
   private readonly onFinished: ConnectionHandler;
   private nextId: number;
   private nowUs = -Infinity;
+  /** Finished connections and segments for reuse, when options.recycle. */
+  private readonly pool: FlowPool | null;
+  /**
+   * Connections finished during the current add() or flush(): they join the pool only when it
+   * returns, so code that still reads a connection it has just finished never sees it reused.
+   */
+  private readonly finishedNow: FlowConnection[] = [];
 
   /** `firstId` lets several tables (one per input) number connections without clashing. */
   constructor(onFinished: ConnectionHandler, options: Partial<FlowOptions> = {}, firstId = 1) {
     this.options = { ...DEFAULT_FLOW_OPTIONS, ...options };
     this.onFinished = onFinished;
     this.nextId = firstId;
+    this.pool = this.options.recycle ? new FlowPool() : null;
   }
 
   get live(): number { return this.open.size + this.closed.size; }
@@ -136,6 +144,7 @@ export class FlowTable {
     list.remove(conn);
     if (!conn.closed && conn.isClosed()) conn.closed = true;
     (conn.closed ? this.closed : this.open).append(conn);
+    if (this.finishedNow.length > 0) this.recycleFinished();
   }
 
   /**
@@ -149,6 +158,7 @@ export class FlowTable {
     for (let c = this.closed.oldest; c !== null; c = c.newer) all.push(c);
     all.sort((x, y) => x.id - y.id);
     for (const c of all) this.finish(c, 'capture-end');
+    if (this.finishedNow.length > 0) this.recycleFinished();
   }
 
   /**
@@ -183,7 +193,11 @@ export class FlowTable {
       reason = 'well-known-port';
       clientIsSource = false;
     }
-    const conn = new FlowConnection(this.nextId++, input, view, clientIsSource, reason, timeUs, packet);
+    const spare = this.pool?.connections.pop();
+    const conn = spare !== undefined
+      ? spare.start(this.nextId++, input, view, clientIsSource, reason, timeUs, packet)
+      : new FlowConnection(this.nextId++, input, view, clientIsSource, reason, timeUs, packet);
+    if (spare === undefined && this.pool !== null) conn.useSegmentPool(this.pool.segments);
     conn.hash = hash;
     conn.nextInBucket = this.buckets.get(hash) ?? null;
     this.buckets.set(hash, conn);
@@ -224,6 +238,15 @@ export class FlowTable {
     conn.endReason = reason;
     conn.observedUntilUs = Math.max(this.nowUs, conn.lastUs);
     this.onFinished(conn);
+    if (this.pool !== null) this.finishedNow.push(conn);
+  }
+
+  private recycleFinished(): void {
+    for (const c of this.finishedNow) {
+      c.releaseSegments();
+      this.pool!.connections.push(c);
+    }
+    this.finishedNow.length = 0;
   }
 
   private unlink(conn: FlowConnection): void {

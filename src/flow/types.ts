@@ -181,6 +181,12 @@ export interface FlowOptions {
    * that sees one direction only would be cut into pieces.
    */
   zeekBoundaries: boolean;
+  /**
+   * Reuse a finished connection's objects (and its segment log's) for the next new connection.
+   * Only for handlers that keep nothing of a Connection once they return (the pipeline judges it
+   * and keeps the verdict); off by default.
+   */
+  recycle: boolean;
 }
 
 export const DEFAULT_FLOW_OPTIONS: FlowOptions = {
@@ -191,6 +197,7 @@ export const DEFAULT_FLOW_OPTIONS: FlowOptions = {
   maxLive: 500_000,
   closeLogLimit: 64,
   zeekBoundaries: false,
+  recycle: false,
 };
 
 export interface FlowStats {

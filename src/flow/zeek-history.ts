@@ -23,6 +23,17 @@ export class ZeekHistoryState {
   readonly retransCount = [0, 0];
   readonly zeroWindowThreshold = [1, 1];
   readonly zeroWindowCount = [0, 0];
+
+  /** As new (a recycled connection's state). */
+  reset(): void {
+    this.history = '';
+    this.once = 0;
+    this.lastSeq.fill(-1);
+    this.retransThreshold[0] = this.retransThreshold[1] = 1;
+    this.retransCount[0] = this.retransCount[1] = 0;
+    this.zeroWindowThreshold[0] = this.zeroWindowThreshold[1] = 1;
+    this.zeroWindowCount[0] = this.zeroWindowCount[1] = 0;
+  }
 }
 
 function letter(ch: string, dir: Dir): string {

@@ -70,8 +70,9 @@ export async function analyzeInput(
 ): Promise<InputResult> {
   const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
   const keepSegments = options.keepSegments ?? false;
+  // The verdict copies what it needs: without segment logs kept, the table may reuse connections.
   const table = new FlowTable((c) => onVerdict(analyzeConnection(c, close, keepSegments)),
-    { timeWaitUs: close.timeWaitUs, ...options.flow }, options.firstId ?? 1);
+    { timeWaitUs: close.timeWaitUs, recycle: !keepSegments, ...options.flow }, options.firstId ?? 1);
   const view = new PacketView();
   const stats = new DecodeStats();
   let firstUs = -1, lastUs = -1;

@@ -1,5 +1,5 @@
 // Public entry of the filter language, shared by the UI's "/" line and `--filter` on the command
-// line. The grammar is in parser.ts; docs/filter.md would repeat it for users.
+// line. The grammar is in parser.ts; the UI's help screen lists the conditions for users.
 //
 //   host 10.0.0.1 and (port 80 or port 443) and not state TIME_WAIT
 //   finding lost-final-ack or severity >= warning

@@ -9,6 +9,8 @@ import { openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ReadStream } from 'node:tty';
 import type { CloseOptions, Verdict } from '../close/index.js';
+import { parseDuration } from '../common/duration.js';
+import { parseInstant } from '../common/time.js';
 import { describeFilterProblem, parseFilter } from '../filter/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeInput, type InputResult, type Progress } from '../pipeline/index.js';
@@ -25,6 +27,11 @@ export interface UiOptions {
   host?: string;
   /** A filter expression to start with (the same language as the "/" line). */
   filter?: string;
+  /**
+   * The histogram's first instant, as --at takes it: epoch seconds, an ISO time, or +offset from the
+   * capture's start ("+30s"). Default: the end of the capture.
+   */
+  at?: string;
 }
 
 /** Streams and environment, replaceable in tests. */
@@ -84,6 +91,11 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
     }
     filter = parsed.normalized;
   }
+  // An offset needs the capture's start, known after loading; the syntax can be checked now.
+  if (options.at !== undefined && parseInstant(options.at, 0, parseDuration) === null) {
+    stderr.write(`finscope: --at: "${options.at}" is not a time (epoch seconds, ISO time, or +30s from the start)\n`);
+    return EXIT_USAGE;
+  }
   const keys = io.keys !== undefined ? { stream: io.keys, opened: false } : openKeys(files);
   if (keys === null) {
     stderr.write('finscope: cannot read keys: stdin carries the capture and /dev/tty cannot be opened; use finscope report\n');
@@ -123,7 +135,8 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
   // Ink's incremental renderer (6.8) redraws one row too low whenever a frame ends with a newline
   // and its last line is unchanged; the standard renderer rewrites the frame in one synchronized
   // update (BSU/ESU), which terminals show without tearing.
-  const instance = render(createElement(Root, { store, colour: wantsColour(env, stdout), initial: initialState({ filter }), onExit }), {
+  const initial = initialState({ filter });
+  const instance = render(createElement(Root, { store, colour: wantsColour(env, stdout), initial, onExit }), {
     stdout, stderr, stdin: keys.stream, exitOnCtrlC: false, patchConsole: false, maxFps: 60,
   });
 
@@ -161,7 +174,8 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
       // Let the "preparing" frame reach the screen before the summary takes the thread.
       await new Promise((resolve) => setTimeout(resolve, 20));
       const data = prepareData(inputs, verdicts, { portRange: options.portRange, host: options.host });
-      store.set({ loading, data });
+      const instantUs = options.at === undefined ? null : parseInstant(options.at, data.startUs, parseDuration);
+      store.set({ loading, data, initial: { ...initial, overview: { ...initial.overview, instantUs } } });
       await finished;
     }
   } finally {

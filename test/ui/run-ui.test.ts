@@ -19,6 +19,12 @@ function sink(isTTY: boolean): NodeJS.WriteStream & { text: () => string } {
 const options = { close: DEFAULT_CLOSE_OPTIONS, flow: {}, portRange: [32768, 60999] as [number, number] };
 
 describe('runUi', () => {
+  it('refuses an --at that is not a time', async () => {
+    const stdout = sink(true), stderr = sink(false);
+    assert.equal(await runUi(['captures/busy.pcap'], { ...options, at: 'yesterday-ish' }, { stdout, stderr, env: {} }), 2);
+    assert.match(stderr.text(), /--at: "yesterday-ish" is not a time/);
+  });
+
   it('needs a terminal on stdout (the CLI prints the text report instead)', async () => {
     const stdout = sink(false), stderr = sink(false);
     assert.equal(await runUi(['captures/busy.pcap'], options, { stdout, stderr, env: {} }), 2);

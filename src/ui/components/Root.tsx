@@ -13,6 +13,8 @@ import { Loading } from './Loading.js';
 export interface Snapshot {
   loading: LoadingState;
   data: UiData | null;
+  /** The state the views open in, when it depends on the data (an --at offset from the start). */
+  initial?: UiState;
 }
 
 /** A value that changes over time, with subscribers (what useSyncExternalStore wants). */
@@ -61,5 +63,5 @@ export function Root({ store, colour, initial, onExit }: RootProps) {
     const keep = (input: string, key: Key): void => { if (typedAhead.current.length < 64) typedAhead.current.push([input, key]); };
     return <Loading state={snapshot.loading} size={size} colour={colour} onInterrupt={() => onExit('interrupt')} onKey={keep} />;
   }
-  return <App data={snapshot.data} size={size} colour={colour} initial={initial} pending={typedAhead.current} onExit={onExit} />;
+  return <App data={snapshot.data} size={size} colour={colour} initial={snapshot.initial ?? initial} pending={typedAhead.current} onExit={onExit} />;
 }

@@ -127,13 +127,15 @@ export class FlowTable {
     if (conn !== null && isSyn) {
       const dir = conn.directionOf(view);
       if (this.startsNewConnection(conn, dir, view)) {
-        const next = this.create(view, hash, timeUs, packet, input);
-        next.previousId = conn.id;
-        conn.reusedAtUs = timeUs;
-        conn.reusedById = next.id;
-        this.finish(conn, 'reused');
+        // The old one is finished before the new one exists: making room for the new one must not
+        // be able to evict the old one, which would finish it twice.
+        const old = conn;
+        old.reusedAtUs = timeUs;
+        old.reusedById = this.nextId;
+        this.finish(old, 'reused');
         this.stats.reused++;
-        conn = next;
+        conn = this.create(view, hash, timeUs, packet, input);
+        conn.previousId = old.id;
       }
     }
     if (conn === null) conn = this.create(view, hash, timeUs, packet, input);
@@ -193,6 +195,9 @@ export class FlowTable {
       reason = 'well-known-port';
       clientIsSource = false;
     }
+    // Room is made before the new connection joins the lists: when timestamps go backwards, the
+    // new one can look the least recently active and would be evicted as it is created.
+    if (this.live >= this.options.maxLive) this.evictOne();
     const spare = this.pool?.connections.pop();
     const conn = spare !== undefined
       ? spare.start(this.nextId++, input, view, clientIsSource, reason, timeUs, packet)
@@ -204,7 +209,6 @@ export class FlowTable {
     this.open.append(conn);
     this.stats.connections++;
     if (this.live > this.stats.peakLive) this.stats.peakLive = this.live;
-    if (this.live > this.options.maxLive) this.evictOne();
     return conn;
   }
 

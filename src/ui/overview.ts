@@ -34,6 +34,7 @@ export function findingRows(summary: Summary): FindingRow[] {
 }
 
 const SPARKS = ' ▁▂▃▄▅▆▇█';
+const DURATIONS_WIDTH = 38;
 
 /** One character per value, scaled to `peak` (any non-zero value shows at least ▁). */
 export function sparkline(values: ArrayLike<number>, peak: number): string {
@@ -240,13 +241,14 @@ export function overviewView(o: OverviewInput): OverviewView {
   if (width < 60) {
     columns = [[...left, [], ...endpointLines(width, 3), [], ...durationLines(width)]];
   } else if (threeColumns) {
-    const third = Math.floor((width - leftWidth) / 2);
-    columns = [left, endpointLines(third - 1, listHeight), durationLines(rightWidth - third)];
+    // The durations table needs 38 cells; the endpoints (with their codes) get the rest.
+    const middle = rightWidth - DURATIONS_WIDTH;
+    columns = [left, endpointLines(middle - 1, listHeight), durationLines(DURATIONS_WIDTH)];
   } else {
     const ep = endpointLines(rightWidth, Math.max(1, Math.min(3, lowerHeight - 9)));
     columns = [left, [...ep, [], ...durationLines(rightWidth)]];
   }
-  const widths = width < 60 ? [width] : threeColumns ? [leftWidth, Math.floor((width - leftWidth) / 2), width - leftWidth - Math.floor((width - leftWidth) / 2)] : [leftWidth, rightWidth];
+  const widths = width < 60 ? [width] : threeColumns ? [leftWidth, rightWidth - DURATIONS_WIDTH, DURATIONS_WIDTH] : [leftWidth, rightWidth];
   for (let row = 0; row < lowerHeight; row++) {
     const line: Line = [];
     columns.forEach((col, c) => {

@@ -61,7 +61,11 @@ export function measuredRun(args: string[], options: MeasureOptions = {}): Promi
     let stdout = '', stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+    if (options.stdin !== undefined) {
+      // A child that stops reading early (it should, on a gzip bomb) closes the pipe: EPIPE is fine.
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(options.stdin);
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

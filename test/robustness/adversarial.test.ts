@@ -5,7 +5,7 @@
 // into a temporary directory, never committed.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -121,6 +121,15 @@ describe('gzip bombs', () => {
     assertOneLine(r, path, /unknown magic 0x00000000; not a pcap or pcapng file \(byte offset 0\)/);
     const input = jsonInput(r);
     assert.ok(input.sourceBytes < size / 4, `read ${input.sourceBytes} of ${size} compressed bytes`);
+  });
+
+  it('the same bomb on standard input stops as soon, and the process does not wait for the rest of the pipe', async () => {
+    const path = join(dir, 'zeros-10g-stdin.gz');
+    writeGzipBomb(path, Buffer.alloc(0), 10 * 1024);
+    const r = await measuredCli(['report', '-'], { heapMb: HEAP_MB, stdin: readFileSync(path) });
+    assertBounded(r, '10 GiB gzip bomb on stdin', 20_000);
+    assert.equal(r.code, 3);
+    assertOneLine(r, '-', /unknown magic 0x00000000; not a pcap or pcapng file \(byte offset 0\)/);
   });
 
   it('a pcapng section header then 10 GiB of zeros: bad-block-length right after the header', async () => {

@@ -16,6 +16,7 @@ import { DEFAULT_CLOSE_OPTIONS, TIME_WAIT_BY_OS, type CloseOptions, type Verdict
 import { EXPLANATIONS, explain, explanationText } from './close/explain.js';
 import { parseDuration } from './common/duration.js';
 import { describeFilterProblem, parseFilter } from './filter/index.js';
+import { runUi } from './ui/index.js';
 import { failOnMatches, parseFailOn, type FailOn } from './report/fail-on.js';
 import { combineShards, readShard, settingsDifference, type ShardReport } from './report/merge.js';
 import { buildModel, resolveAt, type ReportModel, type ReportSettings } from './report/model.js';
@@ -345,21 +346,42 @@ Examples:
 }
 
 // ---------------------------------------------------------------------------------------------
-// The default action: `finscope capture.pcap`. The text report for now; the terminal UI takes over
-// here on a TTY once it lands. Kept in this one function so that change stays in one place.
+// The default action: `finscope capture.pcap`. On a terminal it opens the interactive UI; when
+// stdout is a pipe or a file it prints the text report instead, so scripts get text.
 
 function addDefaultAction(program: Command, setExit: (code: number) => void): void {
   addAnalysisOptions(program
     .argument('[paths...]', 'capture files, directories or globs (same as finscope report)'))
-    .option('--all', 'list every connection')
-    .option('--limit <n>', 'list at most this many connections', positiveInt, 50)
+    .option('--all', 'text report: list every connection')
+    .option('--limit <n>', 'text report: list at most this many connections', positiveInt, 50)
+    .option('--filter <expr>', 'start with this filter (the UI\'s / line; e.g. "finding lost-final-ack")', filterArg)
     .addHelpText('after', `
+On a terminal this opens the interactive view (? lists its keys); piped or redirected, it prints the
+text report.
+
 Examples:
-  finscope captures/close-client-first.pcap      # the text report of one capture
+  finscope captures/busy.pcap                    # the interactive view (the text report when piped)
+  finscope captures/busy.pcap | less             # the text report
   finscope report --help                         # batch reports, formats, CI gates
   finscope merge --help                          # combine reports made on separate machines`)
     .action(async (paths: string[], flags: ReportFlags) => {
       if (paths.length === 0) { program.outputHelp(); return; }
+      if (process.stdout.isTTY === true) {
+        const resolved = await resolveInputs(paths);
+        const files = resolved.inputs.map((i) => i.path);
+        if (files.length > 0) {
+          setExit(await runUi(files, {
+            close: closeOptions(flags),
+            flow: { maxLive: flags.maxConnections, idleUs: flags.idle, zeekBoundaries: flags.zeekBoundaries ?? false },
+            portRange: flags.portRange,
+            host: flags.host,
+            filter: flags.filter?.text,
+            at: flags.at,
+          }));
+          return;
+        }
+        // Nothing to open: the report says what was wrong with each path, with its exit code.
+      }
       setExit(await runReport(paths, { ...flags, format: 'text', jobs: availableParallelism(), progress: true }));
     });
 }

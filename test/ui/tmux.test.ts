@@ -3,7 +3,7 @@
 // ladder and states, goes back, follows a resize, quits, and checks that the terminal is as it was
 // (the shell's screen back, the same stty settings). Skips when tmux is not installed.
 //
-// Runs the CLI when its default action opens the UI, else the UI's own entry (dist/src/ui/main.js).
+// Runs the built CLI as a user would: `finscope <capture>` on a terminal opens the UI.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -47,11 +47,9 @@ async function waitFor(pattern: RegExp | ((screen: string) => boolean), what: st
 const keys = (...k: string[]): void => { tmux('send-keys', '-t', SESSION, ...k); };
 const typeText = (text: string): void => { tmux('send-keys', '-t', SESSION, '-l', text); };
 
-/** The command that opens the UI: the CLI once its default action calls runUi. */
+/** The command that opens the UI: the built CLI's default action. */
 function uiCommand(): string[] {
-  const cli = join(ROOT, 'dist', 'src', 'cli.js');
-  if (existsSync(cli) && /runUi/.test(readFileSync(cli, 'utf8'))) return [process.execPath, cli];
-  return [process.execPath, join(ROOT, 'dist', 'src', 'ui', 'main.js')];
+  return [process.execPath, join(ROOT, 'dist', 'src', 'cli.js')];
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

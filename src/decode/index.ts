@@ -1,7 +1,7 @@
 // The decode stage's public entry: record bytes -> PacketView, in place.
 //
 // view.problem when kind is Malformed (the header states something no snaplen can explain):
-//   vlan-depth          more than MAX_VLAN_DEPTH (8) stacked 802.1Q / 802.1ad / 0x9100 tags
+//   vlan-depth          more than MAX_VLAN_DEPTH (8) stacked 802.1Q / 802.1ad / 0x9100 / VNTag tags
 //   ip-version          version nibble disagrees with the link (ethertype, family, LINKTYPE_IPV4/6),
 //                       or is neither 4 nor 6 on a raw-IP link
 //   ipv4-ihl            IHL < 5
@@ -10,13 +10,21 @@
 //   ipv6-ext-length     an extension header runs past the IPv6 payload length
 //   tcp-data-offset     data offset < 5, or the TCP header (20 bytes, or data offset * 4) does not
 //                       fit in the IP payload length
+//   tunnel-depth        more than MAX_TUNNEL_DEPTH (4) encapsulations inside one another
+//   tunnel-length       a tunnel header (GRE options, ERSPAN, Geneve options, GTP-U length or
+//                       extension headers) runs past the payload that carries it
 //   decoder-error       the safety net caught a read past the buffer: a decoder bug, please report
 // view.problem when kind is Truncated (the record ends inside a header; usually the snaplen):
-//   link-truncated      Ethernet / VLAN tag / SLL / SLL2 / NULL / LOOP header incomplete
-//   ip-truncated        empty record on a raw-IP link
+//   link-truncated      Ethernet / VLAN tag / VNTag / SLL / SLL2 / NULL / LOOP / PPPoE / PPP /
+//                       802.11 (Aruba GRE) header incomplete
+//   ip-truncated        empty record on a raw-IP link, or nothing captured of a GTP-U packet
 //   ipv4-truncated      IPv4 header (20 bytes, or IHL * 4 with options) incomplete
 //   ipv6-truncated      fixed header or an extension header incomplete
 //   tcp-truncated       fixed 20-byte TCP header incomplete (ports..flags filled if 14 bytes are there)
+//   tunnel-truncated    a tunnel header (VXLAN, Geneve, GTP-U, GRE, ERSPAN) incomplete
+// Tunnels (tunnel.ts, udp-tunnel.ts): IP-in-IP, 6in4, GRE (ERSPAN, PPTP, Aruba 802.11), VXLAN,
+// Geneve, GTP-U, Teredo and PPPoE are decoded through: the view then describes the inner packet
+// (view.tunnelDepth, view.tunnelKind), and the reasons above apply to the inner headers too.
 // view.anomalies (ANOMALY_* bits, ANOMALY_NAMES) for packets that still decode normally:
 //   ipv4-total-length-zero, ipv6-payload-length-zero (TSO/GSO on the sender: length from the
 //   frame), ipv6-jumbo (RFC 2675), tcp-options (bad option length; later options ignored),
@@ -39,7 +47,10 @@ export {
   ANOMALY_IP_LENGTH_EXCEEDS_FRAME, ANOMALY_IPV4_TOTAL_LENGTH_ZERO, ANOMALY_IPV6_JUMBO, ANOMALY_IPV6_PAYLOAD_LENGTH_ZERO, ANOMALY_NAMES,
   ANOMALY_TCP_OPTIONS, DECODE_KIND_NAMES, DecodeKind, PacketView, TCP_ACK, TCP_AE, TCP_CWR, TCP_ECE,
   TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
+  TUNNEL_ERSPAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_GTP_U, TUNNEL_IP_IN_IP, TUNNEL_IPV6_IN_IP, TUNNEL_KIND_NAMES,
+  TUNNEL_NONE, TUNNEL_PPPOE, TUNNEL_TEREDO, TUNNEL_VXLAN,
 } from './packet-view.js';
+export { MAX_TUNNEL_DEPTH } from './tunnel.js';
 export { formatAddress } from './address.js';
 export { DecodeStats, MAX_DECODE_EXAMPLES, type DecodeExample, type DecodeStatsJson } from './stats.js';
 export { isSupportedLinkType, LINK_TYPE_NAMES, linkTypeName } from './link-types.js';
@@ -68,6 +79,8 @@ export function decodePacket(
   const bytes = view.bytes;
   view.vlanDepth = 0;
   view.vlanId = -1;
+  view.tunnelDepth = 0;
+  view.tunnelKind = 0;
   view.anomalies = 0;
   view.firstFragment = false;
   // Layers are reset lazily (clear.ts): remember which ones the previous packet filled.

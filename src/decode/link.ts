@@ -1,10 +1,11 @@
-// Link layers: Ethernet II with VLAN stacks, Linux cooked v1/v2, BSD loopback, raw IP.
+// Link layers: Ethernet II with VLAN / VNTag stacks and PPPoE, Linux cooked v1/v2, BSD loopback, raw IP.
 // Layouts: https://www.tcpdump.org/linktypes.html and the per-type pages linked from it.
 
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { malformed, truncated } from './outcome.js';
 import { DecodeKind, type PacketView } from './packet-view.js';
+import { decodePppoeSession } from './tunnel.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -13,7 +14,10 @@ export const ETHERTYPE_IPV6 = 0x86dd;
 export const ETHERTYPE_QINQ = 0x88a8;
 /** Pre-802.1ad vendor QinQ outer tag (Cisco, Juniper), still seen on provider links. */
 export const ETHERTYPE_QINQ_LEGACY = 0x9100;
-/** Real provider networks stack two or three tags; 8 bounds the walk on garbage. */
+export const ETHERTYPE_PPPOE_SESSION = 0x8864;
+/** Cisco VN-Tag (802.1Qbh precursor): 4 bytes of tag, then the next ethertype. */
+export const ETHERTYPE_VNTAG = 0x8926;
+/** Real provider networks stack two or three tags (VNTag counted); 8 bounds the walk on garbage. */
 export const MAX_VLAN_DEPTH = 8;
 
 const ETHERNET_HEADER = 14;
@@ -53,9 +57,10 @@ export function decodeSll2(view: PacketView, bytes: DataView, start: number, end
 }
 
 /**
- * Ethertype dispatch shared by Ethernet and both cooked headers, after any VLAN tags. libpcap
- * re-inserts tags the kernel stripped (VLAN offload) into SLL/SLL2 captures too, so the cooked
- * headers go through the same tag walk.
+ * Ethertype dispatch shared by Ethernet and both cooked headers, after any VLAN and VNTag tags.
+ * libpcap re-inserts tags the kernel stripped (VLAN offload) into SLL/SLL2 captures too, so the
+ * cooked headers go through the same tag walk. Frames inside tunnels (VXLAN, GRE bridging, ...)
+ * come through here as well, and PPPoE sessions go on to the IP packet they carry (tunnel.ts).
  */
 export function decodeEtherType(
   view: PacketView, etherType: number, bytes: DataView, offset: number, end: number,
@@ -75,9 +80,39 @@ export function decodeEtherType(
       return decodeIpv6(view, bytes, offset, end);
     case ETHERTYPE_ARP:
       return DecodeKind.Arp;
+    case ETHERTYPE_PPPOE_SESSION:
+      return decodePppoeSession(view, bytes, offset, end);
+    case ETHERTYPE_VNTAG:
+      return decodeVnTag(view, bytes, offset, end);
     default:
       // Includes 802.3 frames, whose type field is a length (<= 1500) followed by LLC.
       return DecodeKind.OtherLink;
+  }
+}
+
+/**
+ * VNTag (6 bytes: tag, then the next ethertype) and whatever tags follow it, VLAN or VNTag, walked
+ * here rather than in decodeEtherType's loop so that the common path tests no extra ethertype. The
+ * walk stops at the first ethertype that is not a tag, so decodeEtherType does not come back here.
+ */
+function decodeVnTag(view: PacketView, bytes: DataView, offset: number, end: number): DecodeKind {
+  let etherType = ETHERTYPE_VNTAG;
+  for (let tags = 0; ; tags++) {
+    if (etherType === ETHERTYPE_VNTAG) {
+      if (offset + 6 > end) return truncated(view, 'link-truncated');
+      etherType = bytes.getUint16(offset + 4);
+      offset += 6;
+    } else if (etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ || etherType === ETHERTYPE_QINQ_LEGACY) {
+      if (view.vlanDepth === MAX_VLAN_DEPTH) return malformed(view, 'vlan-depth');
+      if (offset + 4 > end) return truncated(view, 'link-truncated');
+      if (view.vlanDepth === 0) view.vlanId = bytes.getUint16(offset) & 0x0fff;
+      view.vlanDepth++;
+      etherType = bytes.getUint16(offset + 2);
+      offset += 4;
+    } else {
+      return decodeEtherType(view, etherType, bytes, offset, end);
+    }
+    if (tags === MAX_VLAN_DEPTH) return malformed(view, 'vlan-depth');
   }
 }
 

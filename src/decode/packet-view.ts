@@ -59,6 +59,31 @@ export const ANOMALY_NAMES = [
   'ipv4-total-length-zero', 'ipv6-payload-length-zero', 'ipv6-jumbo', 'tcp-options', 'ip-length-exceeds-frame',
 ] as const;
 
+// Encapsulations decodePacket steps through to reach the packet it describes, as
+// PacketView.tunnelKind. Names for reports in TUNNEL_KIND_NAMES, indexed by the value.
+export const TUNNEL_NONE = 0;
+/** IP protocol 4: IPv4 inside IPv4 or IPv6 (RFC 2003; DS-Lite). */
+export const TUNNEL_IP_IN_IP = 1;
+/** IP protocol 41: IPv6 inside IPv4 (6in4, 6to4, ISATAP) or IPv6. */
+export const TUNNEL_IPV6_IN_IP = 2;
+/** GRE (IP protocol 47, RFC 2784/2890): IP, transparent Ethernet bridging, PPTP's PPP, Aruba 802.11. */
+export const TUNNEL_GRE = 3;
+/** ERSPAN type I, II and III (GRE protocol 0x88BE / 0x22EB): mirrored Ethernet frames. */
+export const TUNNEL_ERSPAN = 4;
+/** VXLAN (UDP 4789, RFC 7348): Ethernet frames. */
+export const TUNNEL_VXLAN = 5;
+/** Geneve (UDP 6081, RFC 8926). */
+export const TUNNEL_GENEVE = 6;
+/** GTP-U G-PDUs (UDP 2152, 3GPP TS 29.281). */
+export const TUNNEL_GTP_U = 7;
+/** Teredo (UDP 3544 or recognised by content, RFC 4380). */
+export const TUNNEL_TEREDO = 8;
+/** PPPoE session stage (ethertype 0x8864, RFC 2516). */
+export const TUNNEL_PPPOE = 9;
+export const TUNNEL_KIND_NAMES = [
+  'none', 'ip-in-ip', 'ipv6-in-ip', 'gre', 'erspan', 'vxlan', 'geneve', 'gtp-u', 'teredo', 'pppoe',
+] as const;
+
 /**
  * One packet's decoded fields, overwritten for every packet. Numbers only; addresses are kept as
  * 32-bit words so the flow table can hash them without formatting.
@@ -71,10 +96,18 @@ export class PacketView {
 
   // --- link layer
   linkType = 0;
-  /** Number of VLAN tags (802.1Q / 802.1ad) stripped. */
+  /** Number of VLAN tags (802.1Q / 802.1ad) stripped, those of frames inside tunnels included. */
   vlanDepth = 0;
   /** Outermost VLAN id, or -1. */
   vlanId = -1;
+  /**
+   * Encapsulations decoded through to reach the packet the IP and TCP fields describe (VXLAN, GRE,
+   * PPPoE, ...; at most MAX_TUNNEL_DEPTH), 0 for a plain packet. The fields below the link layer
+   * are then the inner packet's, so the flow stage keys connections on the inner 4-tuple, as Zeek does.
+   */
+  tunnelDepth = 0;
+  /** TUNNEL_* value of the innermost encapsulation when tunnelDepth > 0, else TUNNEL_NONE. */
+  tunnelKind = 0;
 
   // --- network layer
   /** 4 or 6 when an IP header was decoded, else 0. */

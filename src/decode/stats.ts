@@ -2,7 +2,7 @@
 // first MAX_DECODE_EXAMPLES examples; reasons are string literals used as Map keys.
 
 import {
-  ANOMALY_NAMES, DECODE_KIND_NAMES, DecodeKind, type PacketView,
+  ANOMALY_NAMES, DECODE_KIND_NAMES, DecodeKind, TUNNEL_KIND_NAMES, type PacketView,
 } from './packet-view.js';
 
 /** Examples kept so a report can point at actual packets ("packet 1234: ipv4-ihl"). */
@@ -23,6 +23,11 @@ export interface DecodeStatsJson {
   truncatedReasons: Record<string, number>;
   /** ANOMALY_NAMES counts: packets that decoded but carried an oddity (TSO length 0, bad option). */
   anomalies: Record<string, number>;
+  /**
+   * TCP packets decoded out of a tunnel, per TUNNEL_KIND_NAMES entry of the innermost encapsulation
+   * ('vxlan', 'gre', 'pppoe', ...); kinds with none are left out. Counted in byKind.tcp as well.
+   */
+  tunnels: Record<string, number>;
   examples: DecodeExample[];
 }
 
@@ -32,6 +37,8 @@ export class DecodeStats {
   readonly malformedReasons = new Map<string, number>();
   readonly truncatedReasons = new Map<string, number>();
   readonly anomalies = new Map<string, number>();
+  /** Tunnelled TCP packets per tunnel kind, indexed by the TUNNEL_* value. */
+  readonly tunnels = new Float64Array(TUNNEL_KIND_NAMES.length);
   /** The first MAX_DECODE_EXAMPLES malformed or truncated packets, in record order. */
   readonly examples: DecodeExample[] = [];
 
@@ -50,6 +57,7 @@ export class DecodeStats {
         this.examples.push({ packetNumber, kind: DECODE_KIND_NAMES[kind], problem: view.problem });
       }
     }
+    if (view.tunnelDepth !== 0 && kind === DecodeKind.Tcp) this.tunnels[view.tunnelKind]++;
     const anomalies = view.anomalies;
     if (anomalies !== 0) {
       for (let bit = 0; bit < ANOMALY_NAMES.length; bit++) {
@@ -64,6 +72,7 @@ export class DecodeStats {
     for (const [reason, count] of other.malformedReasons) bump(this.malformedReasons, reason, count);
     for (const [reason, count] of other.truncatedReasons) bump(this.truncatedReasons, reason, count);
     for (const [name, count] of other.anomalies) bump(this.anomalies, name, count);
+    for (let i = 0; i < this.tunnels.length; i++) this.tunnels[i] += other.tunnels[i];
     for (const example of other.examples) {
       if (this.examples.length >= MAX_DECODE_EXAMPLES) break;
       this.examples.push({ ...example });
@@ -73,12 +82,15 @@ export class DecodeStats {
   toJSON(): DecodeStatsJson {
     const byKind: Record<string, number> = {};
     DECODE_KIND_NAMES.forEach((name, kind) => { byKind[name] = this.byKind[kind]; });
+    const tunnels = new Map<string, number>();
+    TUNNEL_KIND_NAMES.forEach((name, kind) => { if (this.tunnels[kind] !== 0) tunnels.set(name, this.tunnels[kind]); });
     return {
       packets: this.packets,
       byKind,
       malformedReasons: sortedRecord(this.malformedReasons),
       truncatedReasons: sortedRecord(this.truncatedReasons),
       anomalies: sortedRecord(this.anomalies),
+      tunnels: sortedRecord(tunnels),
       examples: this.examples.map((example) => ({ ...example })),
     };
   }

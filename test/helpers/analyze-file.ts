@@ -25,6 +25,8 @@ export interface Rebuilt {
   decodeKinds: number[];
   /** TCP packets left out because of a bad checksum (only with dropBadChecksums). */
   badChecksumDrops: number;
+  /** TCP packets decoded out of a tunnel or PPPoE (PacketView.tunnelDepth > 0). */
+  tunnelledTcp: number;
 }
 
 export async function rebuild(file: string, options: RebuildOptions = {}): Promise<Rebuilt> {
@@ -33,10 +35,12 @@ export async function rebuild(file: string, options: RebuildOptions = {}): Promi
   const view = new PacketView();
   const decodeKinds: number[] = [];
   let badChecksumDrops = 0;
+  let tunnelledTcp = 0;
   const info = await readCapture(file, (rec: CaptureRecord) => {
     const kind = decodePacket(view, rec.linkType, rec.data, rec.offset, rec.capturedLength, rec.originalLength);
     decodeKinds[kind] = (decodeKinds[kind] ?? 0) + 1;
     if (kind !== DecodeKind.Tcp) return;
+    if (view.tunnelDepth !== 0) tunnelledTcp++;
     if (options.dropBadChecksums === true && !checksumsHold(view)) {
       badChecksumDrops++;
       return;
@@ -46,7 +50,7 @@ export async function rebuild(file: string, options: RebuildOptions = {}): Promi
   table.flush();
   connections.sort((a, b) => a.id - b.id);
   for (let i = 0; i < decodeKinds.length; i++) decodeKinds[i] ??= 0;
-  return { connections, info, decodeKinds, badChecksumDrops };
+  return { connections, info, decodeKinds, badChecksumDrops, tunnelledTcp };
 }
 
 /** One's-complement sum of 16-bit big-endian words of data[start, end), added to `sum`. */

@@ -32,6 +32,15 @@ function zeekTimedOut(conn: FlowConnection, nowUs: number): boolean {
   return orig.synCount > 0 && respSilent && nowUs > orig.synUs + ZEEK_TIMER_US;
 }
 
+/**
+ * A reset connection that then stayed quiet for Zeek's 5 s is over: both sockets are gone, so a
+ * later segment without SYN belongs to another conversation (picked up mid-stream) or is a stray,
+ * not this connection's close.
+ */
+function quietAfterReset(conn: FlowConnection, nowUs: number): boolean {
+  return (conn.dirs[0].rstUs >= 0 || conn.dirs[1].rstUs >= 0) && nowUs - conn.lastUs > ZEEK_TIMER_US;
+}
+
 /** Symmetric 31-bit hash of a 4-tuple: both directions land in the same bucket. */
 function tupleHash(view: PacketView): number {
   const s = view.src, d = view.dst;
@@ -121,6 +130,9 @@ export class FlowTable {
 
     if (conn !== null && this.options.zeekBoundaries && zeekTimedOut(conn, timeUs)) {
       this.finish(conn, 'zeek-timeout');
+      conn = null;
+    } else if (conn !== null && quietAfterReset(conn, timeUs)) {
+      this.finish(conn, 'closed-quiet');
       conn = null;
     }
     const isSyn = (view.flags & TCP_SYN) !== 0 && (view.flags & TCP_ACK) === 0;

@@ -20,7 +20,7 @@ export type RoleReason =
 export type EndReason =
   /** The input ended while the connection was live. */
   | 'capture-end'
-  /** Closed, then quiet for longer than the TIME_WAIT span. */
+  /** Closed, then quiet for longer than the TIME_WAIT span (or for 5 s after a RST). */
   | 'closed-quiet'
   /** Not closed, but idle past the idle limit. */
   | 'idle'

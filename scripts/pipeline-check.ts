@@ -45,6 +45,11 @@ export interface CheckRequest {
   maxLive?: number;
   /** --zeek-boundaries: also end connections on Zeek's timers. */
   zeekBoundaries?: boolean;
+  /**
+   * The input given this many times: analysed by two worker threads (each copy must read the same),
+   * and with --merge as pieces of one capture (every packet twice, timestamps tied across inputs).
+   */
+  copies?: number;
 }
 
 export interface CheckResult {
@@ -90,13 +95,33 @@ function flowOptions(req: CheckRequest): { maxLive: number; idleUs: number; zeek
   return { maxLive: req.maxLive ?? CHECK_SETTINGS.maxConnections, idleUs: CHECK_SETTINGS.idleUs, zeekBoundaries: req.zeekBoundaries ?? false };
 }
 
-/** Runs the CLI's report path over one input (one job, or --merge) and returns every format's text. */
-async function reportAll(req: CheckRequest, merge: boolean): Promise<{ info: CaptureInfo; connections: number; outputs: Map<Format, string> }> {
+interface Run {
+  /** The first input's reading. */
+  info: CaptureInfo;
+  /** Connections of the first input alone (for --merge: whose first packet it holds). */
+  connections: number;
+  /** Connections in the report. */
+  total: number;
+  outputs: Map<Format, string>;
+}
+
+/** Runs the CLI's report path over the input (one job, two with copies, or --merge) and returns every format's text. */
+async function reportAll(req: CheckRequest, merge: boolean): Promise<Run> {
   const flow = flowOptions(req);
   let size: number | null = null;
   try { size = statSync(req.path).size; } catch { /* the reader reports it */ }
-  const analysis = await analyzeBatch({ inputs: [{ path: req.path, origin: 'argument', size }], skipped: [] },
-    { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: 1, merge });
+  const copies = Math.max(1, req.copies ?? 1);
+  const spec = { path: req.path, origin: 'argument' as const, size };
+  const analysis = await analyzeBatch({ inputs: Array.from({ length: copies }, () => spec), skipped: [] },
+    { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: copies > 1 && !merge ? 2 : 1, merge });
+  const first = analysis.inputs[0];
+  if (!merge) {
+    for (const other of analysis.inputs.slice(1)) {
+      must(other.info.packets === first.info.packets && other.flow.connections === first.flow.connections,
+        `two workers read the same file differently: ${other.info.packets}/${first.info.packets} packets, ` +
+        `${other.flow.connections}/${first.flow.connections} connections`);
+    }
+  }
   const model = buildModel(analysis, { ...CHECK_SETTINGS, merge, maxConnections: flow.maxLive, zeekBoundaries: flow.zeekBoundaries });
   const outputs = new Map<Format, string>();
   for (const format of FORMATS) {
@@ -104,7 +129,7 @@ async function reportAll(req: CheckRequest, merge: boolean): Promise<{ info: Cap
     await writeReport(sink as unknown as Sink, format, model, { all: true, limit: 1_000_000 });
     outputs.set(format, sink.text());
   }
-  return { info: analysis.inputs[0].info, connections: analysis.verdicts.length, outputs };
+  return { info: first.info, connections: first.flow.connections, total: analysis.verdicts.length, outputs };
 }
 
 function checkReader(info: CaptureInfo, req: CheckRequest): void {
@@ -209,10 +234,10 @@ export async function checkInput(req: CheckRequest): Promise<CheckResult> {
     info = run.info;
     connections = run.connections;
     checkReader(info, req);
-    checkOutputs(run.outputs, run.connections);
+    checkOutputs(run.outputs, run.total);
     if (req.merge === true) {
       const merged = await reportAll(req, true);
-      checkOutputs(merged.outputs, merged.connections);
+      checkOutputs(merged.outputs, merged.total);
       must(merged.info.packets === info.packets && merged.info.error?.kind === info.error?.kind,
         `--merge read ${merged.info.packets} packets (${merged.info.error?.kind ?? 'no error'}), ` +
         `the plain run ${info.packets} (${info.error?.kind ?? 'no error'})`);

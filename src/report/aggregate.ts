@@ -5,7 +5,9 @@
 
 import type { Severity, Verdict } from '../close/index.js';
 import type { InputResult } from '../pipeline/index.js';
-import { summarize, type Summary, type SummaryOptions } from './summary.js';
+import { MemoryBudget } from '../store/number-bag.js';
+import type { VerdictSource } from '../store/verdict-store.js';
+import { HostVotes, SummaryBuilder, type Summary, type SummaryOptions } from './summary.js';
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 const RANK_SEVERITY: (Severity | null)[] = [null, 'info', 'warning', 'error'];
@@ -37,7 +39,11 @@ export interface Aggregate {
   findingsByInput: InputFindings[];
   worst: WorstConnection[];
   worstByInput: WorstConnection[][];
+  /** The verdicts of every connection in worst and worstByInput (the report shows their details). */
+  worstVerdicts: Map<number, Verdict>;
 }
+
+
 
 export function maxSeverity(v: Verdict): Severity | null {
   let rank = 0;
@@ -51,19 +57,39 @@ function worstEntry(v: Verdict): WorstConnection {
   return { id: v.id, input: v.input, maxSeverity: maxSeverity(v), serious, codes: v.findings.map((f) => f.code) };
 }
 
+const rankOf = (w: WorstConnection): number => (w.maxSeverity === null ? 0 : SEVERITY_RANK[w.maxSeverity]);
+/** Worse first: highest severity, then most warnings and errors, then the earliest id (stable). */
+const worse = (a: WorstConnection, b: WorstConnection): number => rankOf(b) - rankOf(a) || b.serious - a.serious || a.id - b.id;
+
+/** The `limit` worst connections seen so far, kept sorted. */
+class WorstList {
+  readonly entries: WorstConnection[] = [];
+  readonly verdicts: Verdict[] = [];
+  constructor(private readonly limit: number) {}
+  offer(v: Verdict): void {
+    if (this.limit <= 0) return;
+    let serious = 0;
+    for (const f of v.findings) if (f.severity !== 'info') serious++;
+    if (serious === 0) return;
+    const w = worstEntry(v);
+    const e = this.entries;
+    if (e.length === this.limit && worse(w, e[e.length - 1]) >= 0) return;
+    let i = e.length;
+    while (i > 0 && worse(w, e[i - 1]) < 0) i--;
+    e.splice(i, 0, w);
+    this.verdicts.splice(i, 0, v);
+    if (e.length > this.limit) { e.pop(); this.verdicts.pop(); }
+  }
+}
+
 /**
  * The connections most worth a look: highest severity first, then most warnings and errors, then
  * the earliest id (stable). Connections with only info findings never make the list.
  */
-export function worstConnections(verdicts: readonly Verdict[], limit = WORST_LIMIT): WorstConnection[] {
-  const ranked: WorstConnection[] = [];
-  for (const v of verdicts) {
-    const w = worstEntry(v);
-    if (w.serious > 0) ranked.push(w);
-  }
-  const rank = (w: WorstConnection): number => (w.maxSeverity === null ? 0 : SEVERITY_RANK[w.maxSeverity]);
-  ranked.sort((a, b) => rank(b) - rank(a) || b.serious - a.serious || a.id - b.id);
-  return ranked.slice(0, limit);
+export function worstConnections(verdicts: Iterable<Verdict>, limit = WORST_LIMIT): WorstConnection[] {
+  const list = new WorstList(limit);
+  for (const v of verdicts) list.offer(v);
+  return list.entries;
 }
 
 export interface AggregateOptions extends Omit<SummaryOptions, 'atUs'> {
@@ -76,27 +102,57 @@ function span(inputs: readonly InputResult[]): { startUs: number; endUs: number 
   return { startUs: starts.length > 0 ? Math.min(...starts) : 0, endUs: Math.max(0, ...inputs.map((i) => i.lastUs)) };
 }
 
-export function aggregate(inputs: readonly InputResult[], verdicts: readonly Verdict[], options: AggregateOptions): Aggregate {
+/**
+ * One pass for the capture host (HostVotes), one pass for everything else, in id order; memory
+ * does not grow with the connections (see SummaryBuilder).
+ */
+export function aggregate(inputs: readonly InputResult[], verdicts: VerdictSource, options: AggregateOptions): Aggregate {
   const { startUs, endUs } = span(inputs);
   const base = { host: options.host, portRange: options.portRange };
-  const total = summarize(verdicts as Verdict[], startUs, endUs, { ...base, atUs: options.at(startUs) });
-  const byInput: Verdict[][] = inputs.map(() => []);
-  for (const v of verdicts) byInput[v.input]?.push(v);
-  const perInput = inputs.map((r, k) => {
+  const totalVotes = new HostVotes();
+  const inputVotes = inputs.map(() => new HostVotes());
+  let otherInputs = 0;
+  const vote = (vantage: Verdict['vantage'], clientIp: string, serverIp: string, input: number): void => {
+    totalVotes.add(vantage, clientIp, serverIp);
+    if (input > 0) otherInputs++;
+    inputVotes[input]?.add(vantage, clientIp, serverIp);
+  };
+  if (verdicts.forEachHead !== undefined) verdicts.forEachHead(vote);
+  else for (const v of verdicts) vote(v.vantage, v.client.ip, v.server.ip, v.input);
+
+  const budget = new MemoryBudget();
+  const total = new SummaryBuilder(totalVotes, startUs, endUs, { ...base, atUs: options.at(startUs) }, budget);
+  // One input: its own summary is the total (same span, same instant, same connections).
+  const shared = inputs.length === 1 && otherInputs === 0;
+  const builders = shared ? [total] : inputs.map((r, k) => {
     const own = span([r]);
-    return summarize(byInput[k], own.startUs, own.endUs, { ...base, atUs: options.at(own.startUs) });
+    return new SummaryBuilder(inputVotes[k], own.startUs, own.endUs, { ...base, atUs: options.at(own.startUs) }, budget);
   });
+  const worst = new WorstList(WORST_LIMIT);
+  const worstByInput = inputs.map(() => new WorstList(WORST_LIMIT));
+  for (const v of verdicts) {
+    total.add(v);
+    if (!shared) builders[v.input]?.add(v);
+    worst.offer(v);
+    worstByInput[v.input]?.offer(v);
+  }
+  const totalSummary = total.finish();
+  const perInput = shared ? [structuredClone(totalSummary)] : builders.map((b) => b.finish());
+  budget.close();
   const findingsByInput = inputs.map((r, k): InputFindings => {
     const s = perInput[k];
     const byCode: Record<string, number> = {};
     for (const [code, x] of Object.entries(s.findingsByCode)) byCode[code] = x.count;
     return { input: r.index, connections: s.connections, bySeverity: { ...s.findingsBySeverity }, byCode };
   });
+  const worstVerdicts = new Map<number, Verdict>();
+  for (const list of [worst, ...worstByInput]) list.entries.forEach((w, i) => worstVerdicts.set(w.id, list.verdicts[i]));
   return {
-    total,
+    total: totalSummary,
     perInput,
     findingsByInput,
-    worst: worstConnections(verdicts),
-    worstByInput: byInput.map((vs) => worstConnections(vs)),
+    worst: worst.entries,
+    worstByInput: worstByInput.map((l) => l.entries),
+    worstVerdicts,
   };
 }

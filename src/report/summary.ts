@@ -3,6 +3,7 @@
 
 import { stateAt, SEVERITY, type Finding, type SideDurations, type TcpState, type Verdict, type Vantage } from '../close/index.js';
 import { formatDuration } from '../common/duration.js';
+import { MemoryBudget, NumberBag } from '../store/number-bag.js';
 
 export interface SummaryOptions {
   /** Instant for the histogram (epoch us); default the capture's end. */
@@ -53,127 +54,245 @@ export function distribution(values: number[]): Distribution | null {
   return { count: arr.length, median: percentile(arr, 50), p90: percentile(arr, 90), p99: percentile(arr, 99), max: arr[arr.length - 1] };
 }
 
-function bump(map: Record<string, number>, key: string, n = 1): void {
-  map[key] = (map[key] ?? 0) + n;
-}
-
-function captureHost(verdicts: Verdict[], vantage: Vantage): string | null {
-  if (vantage !== 'client' && vantage !== 'server') return null;
-  const counts = new Map<string, number>();
-  for (const v of verdicts) {
-    const ip = vantage === 'client' ? v.client.ip : v.server.ip;
-    counts.set(ip, (counts.get(ip) ?? 0) + 1);
-  }
-  let best: string | null = null, bestCount = 0;
-  for (const [ip, n] of counts) if (n > bestCount) { best = ip; bestCount = n; }
-  return bestCount >= 0.9 * verdicts.length ? best : null;
-}
-
-/**
- * Client-side TIME_WAIT sockets toward each server ip:port, swept over time. Past half the
- * ephemeral range, connect() starts failing or reusing (tcp_tw_reuse) under load.
- */
-function portPressure(verdicts: Verdict[], range: [number, number]): Finding[] {
-  const size = range[1] - range[0] + 1;
-  const limit = size / 2;
-  const byServer = new Map<string, number[][]>();
-  for (const v of verdicts) {
-    const ch = v.sides.client.changes;
-    for (let i = 0; i < ch.length; i++) {
-      if (ch[i].state !== 'TIME_WAIT') continue;
-      const end = i + 1 < ch.length ? ch[i + 1].atUs : Infinity;
-      const key = v.family === 6 ? `[${v.server.ip}]:${v.server.port}` : `${v.server.ip}:${v.server.port}`;
-      let list = byServer.get(key);
-      if (list === undefined) byServer.set(key, list = []);
-      list.push([ch[i].atUs, end]);
-    }
-  }
-  const out: Finding[] = [];
-  for (const [server, intervals] of byServer) {
-    if (intervals.length <= limit) continue;
-    const events: [number, number][] = [];
-    for (const [a, b] of intervals) { events.push([a, 1]); events.push([b, -1]); }
-    // Leaving before entering at the same instant: a reused port is not two sockets.
-    events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-    let live = 0, peak = 0, peakAt = 0;
-    for (const [t, d] of events) {
-      live += d;
-      if (live > peak) { peak = live; peakAt = t; }
-    }
-    if (peak > limit) {
-      out.push({
-        code: 'ephemeral-port-pressure', severity: SEVERITY['ephemeral-port-pressure'], side: 'client', atUs: peakAt,
-        detail: `${peak} client sockets in TIME_WAIT toward ${server} at once, more than half of the ${size} ports in ${range[0]}-${range[1]}`,
-      });
-    }
+/** The same nearest-rank percentiles over `count` values read in ascending order. */
+export function distributionOfSorted(sorted: Iterable<number>, count: number): Distribution | null {
+  if (count === 0) return null;
+  const rank = (p: number): number => Math.min(count, Math.max(1, Math.ceil((p / 100) * count)));
+  const r50 = rank(50), r90 = rank(90), r99 = rank(99);
+  const out: Distribution = { count, median: NaN, p90: NaN, p99: NaN, max: NaN };
+  let i = 0;
+  for (const x of sorted) {
+    i++;
+    if (i === r50) out.median = x;
+    if (i === r90) out.p90 = x;
+    if (i === r99) out.p99 = x;
+    if (i === count) out.max = x;
   }
   return out;
 }
 
-export function summarize(verdicts: Verdict[], startUs: number, endUs: number, options: SummaryOptions): Summary {
-  const votes: Record<Vantage, number> = { client: 0, server: 0, between: 0, unknown: 0 };
-  for (const v of verdicts) votes[v.vantage]++;
-  const known = (['client', 'server', 'between'] as Vantage[]).sort((a, b) => votes[b] - votes[a]);
-  const vantage: Vantage = votes[known[0]] > 0 && votes[known[0]] >= 0.6 * (votes.client + votes.server + votes.between) ? known[0] : 'unknown';
-  const atUs = options.atUs ?? endUs;
-  let host: string | null = options.host ?? null;
-  let hostReason: Summary['hostReason'] = host !== null ? 'option' : null;
-  if (host === null) {
-    host = captureHost(verdicts, vantage);
-    if (host !== null) hostReason = 'vantage';
+function bump(map: Record<string, number>, key: string, n = 1): void {
+  map[key] = (map[key] ?? 0) + n;
+}
+
+/** "10.0.0.5:80", or "[fd00::1]:443" for IPv6. */
+function serverKey(v: Verdict): string {
+  return v.family === 6 ? `[${v.server.ip}]:${v.server.port}` : `${v.server.ip}:${v.server.port}`;
+}
+
+/**
+ * Client TIME_WAIT sockets toward one server ip:port, as sweep events: entering at t is 2t + 1
+ * and leaving 2t (so that, sorted, a socket leaving at t counts before one entering at t: a
+ * reused port is not two sockets). Times too large or not whole for that are kept as pairs.
+ */
+class PressureEvents {
+  intervals = 0;
+  private readonly bag: NumberBag;
+  private pairs: [number, number][] | null = null;
+  constructor(budget: MemoryBudget) { this.bag = new NumberBag(budget); }
+
+  add(enter: number, leave: number): void {
+    this.intervals++;
+    if (this.pairs === null && encodable(enter) && (leave === Infinity || encodable(leave))) {
+      this.bag.push(2 * enter + 1);
+      this.bag.push(leave === Infinity ? Infinity : 2 * leave);
+      return;
+    }
+    if (this.pairs === null) {
+      this.pairs = [];
+      for (const e of this.bag.sorted()) this.pairs.push(e === Infinity ? [Infinity, -1] : e % 2 === 1 ? [(e - 1) / 2, 1] : [e / 2, -1]);
+    }
+    this.pairs.push([enter, 1], [leave, -1]);
   }
 
-  const histogram: Partial<Record<TcpState, number>> = {};
-  const closers = { client: 0, server: 0, both: 0, none: 0 };
-  const byCode: Summary['findingsByCode'] = {};
-  const bySeverity = { error: 0, warning: 0, info: 0 };
-  const byEndpoint = new Map<string, { count: number; codes: Record<string, number> }>();
-  const durationValues: Record<string, number[]> = {};
-  const zeek: Record<string, number> = {};
-  for (const k of DURATION_KEYS) durationValues[k] = [];
+  /** The most sockets at once and when that was first reached. */
+  peak(): { peak: number; atUs: number } {
+    let live = 0, peak = 0, peakAt = 0;
+    if (this.pairs !== null) {
+      this.pairs.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      for (const [t, d] of this.pairs) {
+        live += d;
+        if (live > peak) { peak = live; peakAt = t; }
+      }
+    } else {
+      for (const e of this.bag.sorted()) {
+        if (e !== Infinity && e % 2 === 1) {
+          live++;
+          if (live > peak) { peak = live; peakAt = (e - 1) / 2; }
+        } else {
+          live--;
+        }
+      }
+    }
+    return { peak, atUs: peakAt };
+  }
 
-  const countFinding = (f: Finding, v: Verdict | null): void => {
-    byCode[f.code] ??= { severity: f.severity, count: 0 };
-    byCode[f.code].count++;
-    bySeverity[f.severity]++;
+  release(): void { this.bag.release(); }
+}
+
+const encodable = (t: number): boolean => t >= 0 && t < 2 ** 51 && Math.floor(t) === t;
+
+/** What the histogram needs to know first: the vantage votes and who the capture host is. */
+export class HostVotes {
+  readonly votes: Record<Vantage, number> = { client: 0, server: 0, between: 0, unknown: 0 };
+  private readonly clientIps = new Map<string, number>();
+  private readonly serverIps = new Map<string, number>();
+  private count = 0;
+
+  add(vantage: Vantage, clientIp: string, serverIp: string): void {
+    this.votes[vantage]++;
+    this.clientIps.set(clientIp, (this.clientIps.get(clientIp) ?? 0) + 1);
+    this.serverIps.set(serverIp, (this.serverIps.get(serverIp) ?? 0) + 1);
+    this.count++;
+  }
+
+  vantage(): Vantage {
+    const votes = this.votes;
+    const known = (['client', 'server', 'between'] as Vantage[]).sort((a, b) => votes[b] - votes[a]);
+    return votes[known[0]] > 0 && votes[known[0]] >= 0.6 * (votes.client + votes.server + votes.between) ? known[0] : 'unknown';
+  }
+
+  /** The capture host: the address on the vantage's side of 90% of the connections, if any. */
+  host(vantage: Vantage): string | null {
+    if (vantage !== 'client' && vantage !== 'server') return null;
+    let best: string | null = null, bestCount = 0;
+    for (const [ip, n] of vantage === 'client' ? this.clientIps : this.serverIps) if (n > bestCount) { best = ip; bestCount = n; }
+    return bestCount >= 0.9 * this.count ? best : null;
+  }
+}
+
+/**
+ * The summary, built connection by connection in id order (the order keys first appear in decides
+ * the order of the report's objects). Memory does not grow with the connections: percentiles and
+ * the port-pressure sweep read their values back from NumberBags, which spill to disk past their
+ * budget. First the HostVotes of every connection, then add() for each, then finish().
+ */
+export class SummaryBuilder {
+  private readonly atUs: number;
+  private readonly host: string | null;
+  private readonly hostReason: Summary['hostReason'];
+  private readonly vantage: Vantage;
+  private readonly votes: Record<Vantage, number>;
+  private connections = 0;
+  private readonly histogram: Partial<Record<TcpState, number>> = {};
+  private readonly closers = { client: 0, server: 0, both: 0, none: 0 };
+  private readonly byCode: Summary['findingsByCode'] = {};
+  private readonly bySeverity = { error: 0, warning: 0, info: 0 };
+  private readonly byEndpoint = new Map<string, { count: number; codes: Record<string, number> }>();
+  private readonly durations: NumberBag[];
+  private readonly zeek: Record<string, number> = {};
+  private readonly pressure = new Map<string, PressureEvents>();
+
+  constructor(votes: HostVotes, private readonly startUs: number, private readonly endUs: number,
+    private readonly options: SummaryOptions, private readonly budget = new MemoryBudget()) {
+    this.vantage = votes.vantage();
+    this.votes = { ...votes.votes };
+    this.atUs = options.atUs ?? endUs;
+    let host: string | null = options.host ?? null;
+    let hostReason: Summary['hostReason'] = host !== null ? 'option' : null;
+    if (host === null) {
+      host = votes.host(this.vantage);
+      if (host !== null) hostReason = 'vantage';
+    }
+    this.host = host;
+    this.hostReason = hostReason;
+    this.durations = DURATION_KEYS.map(() => new NumberBag(budget));
+  }
+
+  private countFinding(f: Finding, v: Verdict | null): void {
+    this.byCode[f.code] ??= { severity: f.severity, count: 0 };
+    this.byCode[f.code].count++;
+    this.bySeverity[f.severity]++;
     if (v === null) return;
-    const endpoint = f.side === 'client' ? v.client.ip : v.family === 6 ? `[${v.server.ip}]:${v.server.port}` : `${v.server.ip}:${v.server.port}`;
-    let e = byEndpoint.get(endpoint);
-    if (e === undefined) byEndpoint.set(endpoint, e = { count: 0, codes: {} });
+    const endpoint = f.side === 'client' ? v.client.ip : serverKey(v);
+    let e = this.byEndpoint.get(endpoint);
+    if (e === undefined) this.byEndpoint.set(endpoint, e = { count: 0, codes: {} });
     e.count++;
     bump(e.codes, f.code);
-  };
+  }
 
-  for (const v of verdicts) {
-    for (const [role, side] of [['client', v.sides.client], ['server', v.sides.server]] as const) {
-      const ip = role === 'client' ? v.client.ip : v.server.ip;
+  add(v: Verdict): void {
+    const { host, atUs, endUs } = this;
+    this.connections++;
+    for (let role = 0; role < 2; role++) {
+      const side = role === 0 ? v.sides.client : v.sides.server;
+      const ip = role === 0 ? v.client.ip : v.server.ip;
       if (host === null || ip === host) {
         // At the capture's end, each side's final state already allows for its one-way delay.
         const s = atUs === endUs ? side.finalState : atUs >= v.startUs ? stateAt(side.changes, atUs) : null;
-        if (s !== null && s !== 'CLOSED' && s !== 'LISTEN') histogram[s] = (histogram[s] ?? 0) + 1;
+        if (s !== null && s !== 'CLOSED' && s !== 'LISTEN') this.histogram[s] = (this.histogram[s] ?? 0) + 1;
       }
-      for (const k of DURATION_KEYS) {
-        const d = side.durations[k];
-        if (d !== null) durationValues[k].push(d);
+      for (let k = 0; k < DURATION_KEYS.length; k++) {
+        const d = side.durations[DURATION_KEYS[k]];
+        if (d !== null) this.durations[k].push(d);
       }
     }
-    closers[v.activeCloser ?? 'none']++;
-    for (const f of v.findings) countFinding(f, v);
-    bump(zeek, v.zeek.connState);
+    this.closers[v.activeCloser ?? 'none']++;
+    for (const f of v.findings) this.countFinding(f, v);
+    bump(this.zeek, v.zeek.connState);
+    // Client-side TIME_WAIT sockets toward each server ip:port, for ephemeral-port-pressure.
+    const ch = v.sides.client.changes;
+    for (let i = 0; i < ch.length; i++) {
+      if (ch[i].state !== 'TIME_WAIT') continue;
+      const key = serverKey(v);
+      let p = this.pressure.get(key);
+      if (p === undefined) this.pressure.set(key, p = new PressureEvents(this.budget));
+      p.add(ch[i].atUs, i + 1 < ch.length ? ch[i + 1].atUs : Infinity);
+    }
   }
-  const findings = portPressure(verdicts, options.portRange);
-  for (const f of findings) countFinding(f, null);
 
-  const durations = {} as Record<keyof SideDurations, Distribution | null>;
-  for (const k of DURATION_KEYS) durations[k] = distribution(durationValues[k]);
-  return {
-    connections: verdicts.length,
-    startUs, endUs, atUs, host, hostReason, vantage, vantageVotes: votes,
-    histogram, activeClosers: closers, findingsByCode: byCode, findingsBySeverity: bySeverity,
-    findingsByEndpoint: [...byEndpoint].map(([endpoint, e]) => ({ endpoint, ...e }))
-      .sort((a, b) => b.count - a.count || (a.endpoint < b.endpoint ? -1 : 1)).slice(0, 20),
-    durations, findings, zeekConnStates: zeek,
-  };
+  /**
+   * Client TIME_WAIT sockets toward each server ip:port, swept over time. Past half the
+   * ephemeral range, connect() starts failing or reusing (tcp_tw_reuse) under load.
+   */
+  private portPressure(): Finding[] {
+    const range = this.options.portRange;
+    const size = range[1] - range[0] + 1;
+    const limit = size / 2;
+    const out: Finding[] = [];
+    for (const [server, events] of this.pressure) {
+      if (events.intervals <= limit) continue;
+      const { peak, atUs } = events.peak();
+      if (peak > limit) {
+        out.push({
+          code: 'ephemeral-port-pressure', severity: SEVERITY['ephemeral-port-pressure'], side: 'client', atUs,
+          detail: `${peak} client sockets in TIME_WAIT toward ${server} at once, more than half of the ${size} ports in ${range[0]}-${range[1]}`,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The values of one close-duration kind in ascending order (to merge summaries' values). */
+  sortedDurations(k: number): { values: Iterator<number>; count: number } {
+    return { values: this.durations[k].sorted(), count: this.durations[k].count };
+  }
+
+  finish(): Summary {
+    const findings = this.portPressure();
+    for (const f of findings) this.countFinding(f, null);
+    const durations = {} as Record<keyof SideDurations, Distribution | null>;
+    DURATION_KEYS.forEach((k, i) => { durations[k] = distributionOfSorted(this.durations[i].sorted(), this.durations[i].count); });
+    for (const b of this.durations) b.release();
+    for (const p of this.pressure.values()) p.release();
+    return {
+      connections: this.connections,
+      startUs: this.startUs, endUs: this.endUs, atUs: this.atUs, host: this.host, hostReason: this.hostReason,
+      vantage: this.vantage, vantageVotes: this.votes,
+      histogram: this.histogram, activeClosers: this.closers, findingsByCode: this.byCode, findingsBySeverity: this.bySeverity,
+      findingsByEndpoint: [...this.byEndpoint].map(([endpoint, e]) => ({ endpoint, ...e }))
+        .sort((a, b) => b.count - a.count || (a.endpoint < b.endpoint ? -1 : 1)).slice(0, 20),
+      durations, findings, zeekConnStates: this.zeek,
+    };
+  }
+}
+
+export function summarize(verdicts: Verdict[], startUs: number, endUs: number, options: SummaryOptions): Summary {
+  const votes = new HostVotes();
+  for (const v of verdicts) votes.add(v.vantage, v.client.ip, v.server.ip);
+  const builder = new SummaryBuilder(votes, startUs, endUs, options);
+  for (const v of verdicts) builder.add(v);
+  return builder.finish();
 }
 
 export function describeDistribution(d: Distribution | null): string {

@@ -258,7 +258,7 @@ async function runMerge(files: string[], f: OutputFlags): Promise<number> {
   let settings = shards[0].settings;
   if (f.filter !== undefined) {
     const keep = f.filter.predicate;
-    combined.verdicts = combined.verdicts.filter((v) => keep(v));
+    combined.verdicts = [...combined.verdicts].filter((v) => keep(v));
     settings = { ...settings, filter: settings.filter === null ? f.filter.text : `(${settings.filter}) and (${f.filter.text})` };
   }
   const model = buildModel(combined, settings);

@@ -9,6 +9,7 @@ import type { FlowOptions } from '../flow/index.js';
 import { analyzeMerged } from './merged.js';
 import { analyzeParallel, type ProgressEvent } from './parallel.js';
 import type { BatchAnalysis, ResolvedInputs } from './types.js';
+import { VerdictStore } from '../store/verdict-store.js';
 
 export { resolveInputs } from './walk.js';
 export { expandGlob, hasGlobMagic, matchPath, matchSegment } from './glob.js';
@@ -46,6 +47,9 @@ export async function analyzeBatch(resolved: ResolvedInputs, options: BatchOptio
     result = { inputs: p.inputs, verdicts: p.verdicts, merged: null, skipped: resolved.skipped };
   }
   const filter = options.filter;
-  if (filter !== undefined) result.verdicts = result.verdicts.filter((v) => filter(v));
+  if (filter !== undefined) {
+    if (result.verdicts instanceof VerdictStore) result.verdicts.setFilter(filter);
+    else result.verdicts = [...result.verdicts].filter((v) => filter(v));
+  }
   return result;
 }

@@ -14,10 +14,12 @@
 // order the merge fed them, so that pieces merged give the numbers of the whole capture.
 
 import { PullReader } from '../capture/pull.js';
-import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions, type Verdict } from '../close/index.js';
+import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions } from '../close/index.js';
 import { DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView } from '../decode/index.js';
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
+import { quantizeVerdict } from '../report/verdict-json.js';
+import { VerdictStore } from '../store/verdict-store.js';
 import type { ProgressEvent } from './parallel.js';
 import type { InputSpec } from './types.js';
 
@@ -30,7 +32,7 @@ export interface MergedOptions {
 
 export interface MergedResult {
   inputs: InputResult[];
-  verdicts: Verdict[];
+  verdicts: VerdictStore;
   flow: FlowStats;
 }
 
@@ -94,8 +96,14 @@ class SourceHeap {
 
 export async function analyzeMerged(specs: InputSpec[], options: MergedOptions): Promise<MergedResult> {
   const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
-  const verdicts: Verdict[] = [];
-  const table = new FlowTable((c) => verdicts.push(analyzeConnection(c, close, false)), { timeWaitUs: close.timeWaitUs, ...options.flow }, 1);
+  // Verdicts are kept compactly (src/store), quantized to the JSON's microseconds as they come.
+  const verdicts = new VerdictStore();
+  const started = new Array<number>(specs.length).fill(0);
+  const table = new FlowTable((c) => {
+    const v = quantizeVerdict(analyzeConnection(c, close, false));
+    started[v.input]++;
+    verdicts.add(v);
+  }, { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, 1);
   const view = new PacketView();
   const sources: Source[] = specs.map((spec, index) => ({
     index, spec, reader: null, sec: 0, nsec: 0, reopenable: spec.size !== null, stats: new DecodeStats(),
@@ -166,10 +174,6 @@ export async function analyzeMerged(specs: InputSpec[], options: MergedOptions):
   }
   const lastUs = Math.max(-1, ...sources.map((s) => s.lastUs));
   table.flush(lastUs);
-  verdicts.sort((a, b) => a.id - b.id);
-
-  const started = new Array<number>(specs.length).fill(0);
-  for (const v of verdicts) started[v.input]++;
   const inputs: InputResult[] = sources.map((s) => {
     const info = infos[s.index]!;
     return {

@@ -4,12 +4,18 @@
 // same renumbering, hence the same report.
 
 import { Worker } from 'node:worker_threads';
-import type { CloseOptions, Verdict } from '../close/index.js';
+import type { CloseOptions } from '../close/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeInput, type InputResult } from '../pipeline/index.js';
-import type { AnalyzeJob, WorkerMessage } from './protocol.js';
-import { renumber, type CollectedInput } from './renumber.js';
+import { quantizeVerdict } from '../report/verdict-json.js';
+import { VerdictStore } from '../store/verdict-store.js';
+import { recordKey, type AnalyzeJob, type WorkerMessage } from './protocol.js';
+import { renumberStore } from './renumber.js';
 import type { InputSpec } from './types.js';
+
+interface CollectedInput {
+  result: InputResult;
+}
 
 export interface ProgressEvent {
   /** Input whose bytes moved, or whose analysis finished. */
@@ -29,7 +35,8 @@ export interface ParallelOptions {
 
 export interface ParallelResult {
   inputs: InputResult[];
-  verdicts: Verdict[];
+  /** In id order, numbered as one sequential run over the inputs numbers them. */
+  verdicts: VerdictStore;
 }
 
 /** A bug in a worker, carried to the CLI's internal-error path with the worker's stack. */
@@ -40,33 +47,34 @@ export class WorkerFailure extends Error {
   }
 }
 
-async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, into: CollectedInput[]): Promise<void> {
-  const verdicts: Verdict[] = [];
-  const result = await analyzeInput(spec.path, index, (v) => verdicts.push(v), {
+async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, store: VerdictStore, into: CollectedInput[]): Promise<void> {
+  const result = await analyzeInput(spec.path, index, (v) => store.add(quantizeVerdict(v), recordKey(index, v.id)), {
     close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal,
     onProgress: (p) => options.onProgress?.({ index, sourceBytes: p.sourceBytes, done: false }),
   });
-  into[index] = { result, verdicts };
+  into[index] = { result };
   options.onProgress?.({ index, sourceBytes: result.info.sourceBytesRead, done: true });
 }
 
 export async function analyzeParallel(specs: InputSpec[], options: ParallelOptions): Promise<ParallelResult> {
   const collected: CollectedInput[] = new Array(specs.length);
+  // Every input's verdicts, as compact records keyed (input, id within the input).
+  const store = new VerdictStore();
   const jobs = Math.max(1, Math.min(options.jobs, specs.filter((s) => s.path !== '-').length));
   if (jobs <= 1) {
-    for (let i = 0; i < specs.length && options.signal?.aborted !== true; i++) await analyzeHere(specs[i], i, options, collected);
+    for (let i = 0; i < specs.length && options.signal?.aborted !== true; i++) await analyzeHere(specs[i], i, options, store, collected);
   } else {
-    await runPool(specs, options, jobs, collected);
+    await runPool(specs, options, jobs, store, collected);
   }
   // An abort leaves later inputs unread; the report covers the ones that were.
   const done = collected.filter((c) => c !== undefined);
-  return { inputs: done.map((c) => c.result), verdicts: renumber(done) };
+  renumberStore(store, done.map((c) => c.result), specs.length);
+  return { inputs: done.map((c) => c.result), verdicts: store };
 }
 
-function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, collected: CollectedInput[]): Promise<void> {
+function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, store: VerdictStore, collected: CollectedInput[]): Promise<void> {
   const queue = specs.map((_, i) => i).filter((i) => specs[i].path !== '-');
   const local = specs.map((_, i) => i).filter((i) => specs[i].path === '-');
-  const pending = new Map<number, Verdict[]>();
   const workers: Worker[] = [];
   let failure: Error | null = null;
 
@@ -90,7 +98,6 @@ function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, col
     const next = (worker: Worker): boolean => {
       const index = queue.shift();
       if (index === undefined) return false;
-      pending.set(index, []);
       const job: AnalyzeJob = { type: 'job', index, file: specs[index].path, close: options.close, flow: options.flow };
       worker.postMessage(job);
       return true;
@@ -101,13 +108,12 @@ function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, col
       workers.push(worker);
       let busy = false;
       worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'verdicts') {
-          pending.get(m.index)?.push(...m.verdicts);
+        if (m.type === 'records') {
+          store.addRecords(Buffer.from(m.records.buffer, m.records.byteOffset, m.records.byteLength));
         } else if (m.type === 'progress') {
           options.onProgress?.({ index: m.index, sourceBytes: m.sourceBytes, done: false });
         } else if (m.type === 'done') {
-          collected[m.index] = { result: m.result, verdicts: pending.get(m.index) ?? [] };
-          pending.delete(m.index);
+          collected[m.index] = { result: m.result };
           options.onProgress?.({ index: m.index, sourceBytes: m.result.info.sourceBytesRead, done: true });
           if (!next(worker)) { busy = false; running--; void worker.terminate(); finishIfIdle(); }
         } else {
@@ -134,7 +140,7 @@ function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, col
     (async () => {
       for (const i of local) {
         if (options.signal?.aborted === true || failure !== null) break;
-        await analyzeHere(specs[i], i, options, collected);
+        await analyzeHere(specs[i], i, options, store, collected);
       }
     })().catch((error: unknown) => fail(error as Error)).finally(() => {
       localDone = true;

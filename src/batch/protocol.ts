@@ -1,8 +1,8 @@
 // Messages between the batch coordinator and its worker threads (structured clone). A worker takes
-// one input at a time and streams its verdicts back in batches, so neither side ever holds a whole
-// input's verdicts as one message.
+// one input at a time and streams its verdicts back as compact records in 1 MiB buffers that are
+// transferred, not cloned, so neither side ever holds a whole input's verdicts as one message.
 
-import type { CloseOptions, Verdict } from '../close/index.js';
+import type { CloseOptions } from '../close/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
 
@@ -15,11 +15,15 @@ export interface AnalyzeJob {
 }
 
 export type WorkerMessage =
-  | { type: 'verdicts'; index: number; verdicts: Verdict[] }
+  /** Verdicts as compact records (src/store/record.ts), keyed (input, id): the buffer is transferred. */
+  | { type: 'records'; index: number; records: Uint8Array }
   | { type: 'progress'; index: number; sourceBytes: number }
   | { type: 'done'; index: number; result: InputResult }
   /** A bug inside the worker (inputs never throw: their problems are in result.info.error). */
   | { type: 'failed'; index: number; message: string; stack: string };
 
-/** Verdicts per message: big enough to amortise the cloning, small enough to interleave inputs. */
-export const VERDICT_BATCH = 256;
+/** Bytes of records per message (~1800 verdicts): transferred, not cloned. */
+export const RECORD_BATCH = 1 << 20;
+
+/** The store key of a verdict of input `index` numbered `id` within it (ids are shifted later). */
+export const recordKey = (index: number, id: number): number => index * 4294967296 + id;

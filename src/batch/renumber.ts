@@ -4,6 +4,7 @@
 // numbers, whichever worker finished first.
 
 import type { Verdict } from '../close/index.js';
+import type { VerdictStore } from '../store/verdict-store.js';
 import type { InputResult } from '../pipeline/index.js';
 
 export interface CollectedInput {
@@ -46,4 +47,30 @@ export function renumber(collected: CollectedInput[]): Verdict[] {
     offset += n;
   }
   return out;
+}
+
+/**
+ * The same numbering for a VerdictStore whose verdicts were added keyed (input, id within the
+ * input): checks each input's verdicts number 1..n, and sets the store to shift ids by the
+ * connections of the inputs before. `results` are the inputs read to the end, in report order;
+ * verdicts of any other input (an abort cut it short) are left out.
+ */
+export function renumberStore(store: VerdictStore, results: InputResult[], inputCount: number): void {
+  const ids = store.idsByInput();
+  const offsets = new Array<number>(inputCount).fill(0);
+  const kept = new Set<number>();
+  let offset = 0;
+  for (const r of results) {
+    const n = r.flow.connections;
+    const got = ids.get(r.index) ?? { count: 0, min: 1, max: 0 };
+    if (got.count !== n || (n > 0 && (got.min !== 1 || got.max !== n))) {
+      throw new Error(`input ${r.file}: expected connections 1..${n}, got ${got.count}`);
+    }
+    offsets[r.index] = offset;
+    kept.add(r.index);
+    offset += n;
+  }
+  const dropped = [...ids.keys()].filter((k) => !kept.has(k));
+  if (dropped.length > 0) store.excludeInputs(new Set(dropped));
+  store.setIdOffsets(offsets);
 }

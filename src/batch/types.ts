@@ -1,7 +1,7 @@
 // What the batch stage hands the report: the inputs it resolved (files, directory walks, globs,
 // stdin), what it left out and why, and the analysis of the inputs it kept.
 
-import type { Verdict } from '../close/index.js';
+import type { VerdictSource } from '../store/verdict-store.js';
 import type { FlowStats } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
 
@@ -49,8 +49,12 @@ export interface ResolvedInputs {
 /** Everything analysed, in a stable order whatever the number of jobs. */
 export interface BatchAnalysis {
   inputs: InputResult[];
-  /** Every connection, sorted by id: input order, then order of first packet within the input. */
-  verdicts: Verdict[];
+  /**
+   * Every connection, sorted by id: input order, then order of first packet within the input.
+   * From an analysis, a VerdictStore (compact records, spilled to disk past a budget: memory does
+   * not grow with the connections); read it with for..of, or write JSON straight from its records.
+   */
+  verdicts: VerdictSource;
   /**
    * With --merge, the one flow table's statistics (connections may span inputs); null otherwise.
    * Each input's own `flow` then counts only the connections whose first packet it holds.

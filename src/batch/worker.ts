@@ -1,27 +1,28 @@
 // Worker thread: analyses the inputs it is sent, one at a time, with the ordinary pipeline. The
-// segment logs are dropped (keepSegments false): batch reports do not draw ladders, and the logs
-// are most of a verdict's size.
+// segment logs are dropped (keepSegments false): batch reports do not draw ladders. Verdicts go
+// back as compact records (src/store/record.ts), the form the coordinator's VerdictStore keeps.
 
 import { parentPort } from 'node:worker_threads';
-import type { Verdict } from '../close/index.js';
 import { analyzeInput } from '../pipeline/index.js';
-import { VERDICT_BATCH, type AnalyzeJob, type WorkerMessage } from './protocol.js';
+import { quantizeVerdict } from '../report/verdict-json.js';
+import { encodeVerdict, RecordWriter } from '../store/record.js';
+import { RECORD_BATCH, recordKey, type AnalyzeJob, type WorkerMessage } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('src/batch/worker.js runs only as a worker thread');
 
-const post = (m: WorkerMessage): void => port.postMessage(m);
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
 port.on('message', (job: AnalyzeJob) => {
-  let batch: Verdict[] = [];
+  const writer = new RecordWriter(RECORD_BATCH + 64 * 1024);
   const flush = (): void => {
-    if (batch.length === 0) return;
-    post({ type: 'verdicts', index: job.index, verdicts: batch });
-    batch = [];
+    if (writer.length === 0) return;
+    const records = writer.take();
+    post({ type: 'records', index: job.index, records }, [records.buffer as ArrayBuffer]);
   };
   analyzeInput(job.file, job.index, (v) => {
-    batch.push(v);
-    if (batch.length >= VERDICT_BATCH) flush();
+    encodeVerdict(writer, quantizeVerdict(v), recordKey(job.index, v.id));
+    if (writer.length >= RECORD_BATCH) flush();
   }, {
     close: job.close,
     flow: job.flow,

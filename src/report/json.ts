@@ -7,7 +7,9 @@ import type { InputResult } from '../pipeline/index.js';
 import type { InputFindings, WorstConnection } from './aggregate.js';
 import type { ReportModel } from './model.js';
 import { settingsJson } from './model.js';
+import { JsonBytes } from './json-bytes.js';
 import type { Sink } from './sink.js';
+import { VerdictStore } from '../store/verdict-store.js';
 import type { Distribution, Summary } from './summary.js';
 
 export const SCHEMA_VERSION = 'finscope.report/1';
@@ -151,7 +153,7 @@ function findingsByInputJson(x: InputFindings, model: Pick<ReportModel, 'inputs'
 
 /** The report's opening object, without connections and summary (they are streamed after it). */
 export function reportHeadJson(model: ReportModel): Record<string, unknown> {
-  const byId = indexById(model.verdicts);
+  const byId = model.aggregate.worstVerdicts;
   const a = model.aggregate;
   return {
     schema: SCHEMA_VERSION,
@@ -168,7 +170,7 @@ export function reportHeadJson(model: ReportModel): Record<string, unknown> {
 
 /** The aggregate over all inputs: the summary as for one capture, plus findings by input and the worst connections. */
 export function totalSummaryJson(model: ReportModel): Record<string, unknown> {
-  const byId = indexById(model.verdicts);
+  const byId = model.aggregate.worstVerdicts;
   const a = model.aggregate;
   return {
     ...summaryJson(a.total),
@@ -177,17 +179,11 @@ export function totalSummaryJson(model: ReportModel): Record<string, unknown> {
   };
 }
 
-function indexById(verdicts: Verdict[]): Map<number, Verdict> {
-  const m = new Map<number, Verdict>();
-  for (const v of verdicts) m.set(v.id, v);
-  return m;
-}
-
 /** The whole report as one object (tests, small reports). writeJsonReport streams the same text. */
 export function reportJson(model: ReportModel): Record<string, unknown> {
   return {
     ...reportHeadJson(model),
-    connections: model.verdicts.map((v) => connectionJson(v, model.inputs[v.input]?.file)),
+    connections: [...model.verdicts].map((v) => connectionJson(v, model.inputs[v.input]?.file)),
     summary: totalSummaryJson(model),
   };
 }
@@ -205,18 +201,42 @@ export function reportJson(model: ReportModel): Record<string, unknown> {
 export async function writeJsonReport(sink: Sink, model: ReportModel): Promise<void> {
   const head = JSON.stringify(reportHeadJson(model));
   await sink.write(`${head.slice(0, -1)},\n"connections":[`);
-  const n = model.verdicts.length;
-  for (let i = 0; i < n && !sink.isClosed; i++) {
-    const v = model.verdicts[i];
-    await sink.write(`\n${JSON.stringify(connectionJson(v, model.inputs[v.input]?.file))}${i + 1 < n ? ',' : ''}`);
-  }
+  await writeConnections(sink, model, '\n', ',\n', '');
   await sink.write(`\n],\n"summary":${JSON.stringify(totalSummaryJson(model))}}\n`);
 }
 
 /** NDJSON: one connection per line, each naming its input (the same object as in the JSON report). */
 export async function writeNdjsonReport(sink: Sink, model: ReportModel): Promise<void> {
+  await writeConnections(sink, model, '', '', '\n');
+}
+
+/**
+ * Every connection as connectionJson, `first` before the first, `between` before the others and
+ * `after` after each. From a VerdictStore the text is written from the compact records directly
+ * (json-bytes.ts: the same bytes, ~5x faster than building and stringifying each verdict).
+ */
+async function writeConnections(sink: Sink, model: ReportModel, first: string, between: string, after: string): Promise<void> {
+  const files = model.inputs.map((r) => r.file);
+  const store = model.verdicts;
+  if (store instanceof VerdictStore && store.unfiltered) {
+    const out = new JsonBytes(files);
+    const pre = Buffer.from(between), post = Buffer.from(after), head = Buffer.from(first);
+    // A sink that takes only text (a test's) gets the same bytes as text.
+    const writeBytes = typeof sink.writeBytes === 'function' ? (b: Buffer) => sink.writeBytes(b) : (b: Buffer) => sink.write(b.toString('utf8'));
+    const cursor = store.cursor();
+    let n = 0;
+    while (cursor.next() && !sink.isClosed) {
+      out.raw(n++ === 0 ? head : pre);
+      out.connection(cursor.buf, cursor.off, store.idOffsetOf(cursor.buf, cursor.off));
+      out.raw(post);
+      if (out.full) await writeBytes(out.take());
+    }
+    await writeBytes(out.take());
+    return;
+  }
+  let n = 0;
   for (const v of model.verdicts) {
     if (sink.isClosed) return;
-    await sink.write(`${JSON.stringify(connectionJson(v, model.inputs[v.input]?.file))}\n`);
+    await sink.write(`${n++ === 0 ? first : between}${JSON.stringify(connectionJson(v, files[v.input]))}${after}`);
   }
 }

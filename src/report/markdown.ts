@@ -91,7 +91,7 @@ export function markdownReport(m: ReportModel, options: { worst: number }): stri
   });
   if (durations.length > 0) out.push('## Close durations', '', ...mdTable(['state', 'sockets', 'median', 'p90', 'p99', 'max'], durations), '');
 
-  const byId = new Map(m.verdicts.map((v) => [v.id, v]));
+  const byId = m.aggregate.worstVerdicts;
   const worst = m.aggregate.worst.slice(0, options.worst);
   out.push('## Worst connections', '');
   if (worst.length === 0) out.push('No connection with warnings or errors.');

@@ -9,6 +9,7 @@ import { parseInstant } from '../common/time.js';
 import type { FlowStats } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
 import { aggregate, type Aggregate } from './aggregate.js';
+import type { VerdictSource } from '../store/verdict-store.js';
 import { quantizeVerdict, toUs } from './verdict-json.js';
 
 /** The options a report was made with: they go into the JSON, and shards must agree on them. */
@@ -32,7 +33,8 @@ export interface ReportSettings {
 export interface ReportModel {
   settings: ReportSettings;
   inputs: InputResult[];
-  verdicts: Verdict[];
+  /** In id order: an array, or a VerdictStore (compact, spilled to disk past its budget). */
+  verdicts: VerdictSource;
   merged: FlowStats | null;
   skipped: SkippedEntry[];
   aggregate: Aggregate;
@@ -90,7 +92,8 @@ export function buildModel(analysis: BatchAnalysis, settings: ReportSettings): R
   analysis.inputs.forEach((r, k) => {
     if (r.index !== k) throw new Error(`input ${r.file} has index ${r.index}, expected ${k}`);
   });
-  for (const v of analysis.verdicts) quantizeVerdict(v);
+  // A VerdictStore holds verdicts quantized when they were added (see src/batch).
+  if (Array.isArray(analysis.verdicts)) for (const v of analysis.verdicts) quantizeVerdict(v);
   const agg = aggregate(analysis.inputs, analysis.verdicts, {
     host: settings.host ?? undefined,
     portRange: settings.portRange,

@@ -41,11 +41,24 @@ export class Sink {
     if (this.size >= 1 << 16) await this.flush();
   }
 
+  /** Bytes as they are (UTF-8 text already encoded), after the text written before them. */
+  async writeBytes(bytes: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    if (this.failure !== null) throw this.failure;
+    await this.flush();
+    if (this.closed || bytes.length === 0) return;
+    await this.send(bytes);
+  }
+
   async flush(): Promise<void> {
     if (this.size === 0 || this.closed) return;
     const chunk = this.buffer.join('');
     this.buffer = [];
     this.size = 0;
+    await this.send(chunk);
+  }
+
+  private async send(chunk: string | Uint8Array): Promise<void> {
     if (!this.stream.write(chunk)) {
       await new Promise<void>((resolve) => {
         const done = (): void => { this.stream.off('drain', done); this.stream.off('error', done); this.stream.off('close', done); resolve(); };

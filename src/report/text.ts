@@ -8,6 +8,7 @@ import { isSupportedLinkType, linkTypeName } from '../decode/index.js';
 import type { InputResult } from '../pipeline/index.js';
 import type { ReportModel } from './model.js';
 import type { Sink } from './sink.js';
+import { VerdictStore, type VerdictSource } from '../store/verdict-store.js';
 import { describeDistribution, type Summary } from './summary.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -164,20 +165,37 @@ export function* batchTextChunks(m: ReportModel, options: TextOptions): Generato
     }
   }
   out.push('');
+  // Most severe first, then by id: one pass per severity, so that no list of verdicts is held.
   const verdicts = m.verdicts;
-  const shown = options.all ? verdicts.slice() : verdicts.filter((v) => v.findings.some((f) => f.severity !== 'info'));
-  shown.sort((a, b) => severityRank(b) - severityRank(a) || a.id - b.id);
+  const ranks = options.all ? [3, 2, 1, 0] : [3, 2];
+  const counts = countBySeverityRank(verdicts);
+  const shownCount = ranks.reduce((t, r) => t + counts[r], 0);
   const title = options.all ? 'Connections' : 'Connections with warnings or errors, most severe first';
-  out.push(`${title} (${shown.length} of ${verdicts.length}):`);
+  out.push(`${title} (${shownCount} of ${verdicts.length}):`);
   yield out.join('\n') + '\n';
-  const limit = Math.min(shown.length, options.limit);
-  for (let i = 0; i < limit; i++) {
-    const v = shown[i];
-    const lines = connectionLines(v);
-    if (n > 1) lines[0] += `  [${m.inputs[v.input]?.file ?? '?'}]`;
-    yield lines.join('\n') + '\n';
+  let written = 0;
+  for (const rank of ranks) {
+    if (written >= options.limit || counts[rank] === 0) continue;
+    for (const v of withSeverityRank(verdicts, rank)) {
+      const lines = connectionLines(v);
+      if (n > 1) lines[0] += `  [${m.inputs[v.input]?.file ?? '?'}]`;
+      yield lines.join('\n') + '\n';
+      if (++written >= options.limit) break;
+    }
   }
-  if (shown.length > options.limit) yield `... ${shown.length - options.limit} more (use --limit or --format json)\n`;
+  if (shownCount > options.limit) yield `... ${shownCount - options.limit} more (use --limit or --format json)\n`;
+}
+
+function countBySeverityRank(verdicts: VerdictSource): number[] {
+  if (verdicts instanceof VerdictStore) return verdicts.countBySeverityRank();
+  const counts = [0, 0, 0, 0];
+  for (const v of verdicts) counts[severityRank(v)]++;
+  return counts;
+}
+
+function* withSeverityRank(verdicts: VerdictSource, rank: number): Generator<Verdict> {
+  if (verdicts instanceof VerdictStore) yield* verdicts.withSeverityRank(rank);
+  else for (const v of verdicts) if (severityRank(v) === rank) yield v;
 }
 
 export async function writeTextReport(sink: Sink, m: ReportModel, options: TextOptions): Promise<void> {

@@ -71,6 +71,12 @@ const VANTAGE_TEXT: Record<string, string> = {
   client: 'near the client', server: 'near the server', between: 'between client and server', unknown: 'at an undetermined point',
 };
 
+/** A long path loses its beginning first ("…/captures/busy.pcap"): the file name and what was read matter. */
+function shortenPath(path: string, room: number): string {
+  const keep = Math.max(room, 16);
+  return path.length <= keep ? path : `…${path.slice(path.length - keep + 1)}`;
+}
+
 function captureLines(inputs: readonly InputResult[], summary: Summary, width: number): Line[] {
   const out: Line[] = [];
   const shown = inputs.length <= 2 ? inputs : inputs.slice(0, 1);
@@ -78,11 +84,16 @@ function captureLines(inputs: readonly InputResult[], summary: Summary, width: n
     const i = r.info;
     const malformed = (r.decode.byKind.malformed ?? 0) + (r.decode.byKind.truncated ?? 0);
     const fmt = i.format === null ? 'unknown format' : `${i.format}${i.compression ? '.gz' : ''}`;
+    const details = [
+      `  ${fmt} · ${r.linkTypeNames.join(', ') || 'no link type'} · ${groupDigits(i.packets)} packets`,
+      malformed > 0 ? ` (${groupDigits(malformed)} malformed)` : '',
+      ` · ${groupDigits(r.flow.connections)} connections`,
+    ];
     out.push(fitLine([
-      span(r.file === '-' ? 'stdin' : r.file, 'bold'),
-      span(`  ${fmt} · ${r.linkTypeNames.join(', ') || 'no link type'} · ${groupDigits(i.packets)} packets`),
-      span(malformed > 0 ? ` (${groupDigits(malformed)} malformed)` : '', malformed > 0 ? 'warning' : undefined),
-      span(` · ${groupDigits(r.flow.connections)} connections`),
+      span(shortenPath(r.file === '-' ? 'stdin' : r.file, width - details.join('').length), 'bold'),
+      span(details[0]),
+      span(details[1], malformed > 0 ? 'warning' : undefined),
+      span(details[2]),
     ], width));
   }
   if (inputs.length > shown.length) {

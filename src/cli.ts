@@ -28,6 +28,11 @@ export const EXIT_FAIL_ON = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INPUT = 3;
 export const EXIT_INTERNAL = 4;
+/** The report could not be written: the disk is full, the file system read-only, an I/O error. */
+export const EXIT_OUTPUT = 5;
+
+/** Errors of the output, not of finscope: said in one line with their own exit code. */
+const OUTPUT_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EIO', 'EROFS']);
 const EXIT_SIGINT = 130;
 const EXIT_SIGTERM = 143;
 
@@ -401,6 +406,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`finscope: ${err.message}\n`);
       return EXIT_USAGE;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && OUTPUT_ERRORS.has(code)) {
+      process.stderr.write(`finscope: cannot write the report: ${(err as Error).message}\n`);
+      return EXIT_OUTPUT;
     }
     const e = err as Error;
     process.stderr.write(`finscope: internal error: ${e.message}\n`);

@@ -13,6 +13,7 @@
 // Packet numbers (in state changes and findings) count packets across the merged stream, in the
 // order the merge fed them, so that pieces merged give the numbers of the whole capture.
 
+import { sanitizeText } from '../capture/index.js';
 import { PullReader } from '../capture/pull.js';
 import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions } from '../close/index.js';
 import { DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView } from '../decode/index.js';
@@ -111,6 +112,7 @@ export async function analyzeMerged(specs: InputSpec[], options: MergedOptions):
   }));
   const infos: (InputResult['info'] | null)[] = specs.map(() => null);
   const open = (s: Source): PullReader => new PullReader(s.spec.path, {
+    file: sanitizeText(s.spec.path),
     onProgress: (i) => options.onProgress?.({ index: s.index, sourceBytes: i.sourceBytesRead, done: false }),
   });
   const finish = (s: Source): void => {
@@ -178,7 +180,7 @@ export async function analyzeMerged(specs: InputSpec[], options: MergedOptions):
     const info = infos[s.index]!;
     return {
       index: s.index,
-      file: s.spec.path,
+      file: sanitizeText(s.spec.path),
       info,
       linkTypeNames: info.linkTypes.map((lt) => linkTypeName(lt)),
       decode: s.stats.toJSON(),

@@ -12,6 +12,7 @@
 // file or directory reached a second time through a link is not analysed twice. Nothing here reads
 // a FIFO or device met while walking (that could block forever); named explicitly, it is read.
 
+import { sanitizeText } from '../capture/index.js';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expandGlob, hasGlobMagic } from './glob.js';
@@ -34,7 +35,7 @@ class Walker {
   private readonly seen = new Set<string>();
 
   skip(path: string, reason: SkippedEntry['reason'], message: string): void {
-    this.skipped.push({ path, reason, message });
+    this.skipped.push({ path: sanitizeText(path), reason, message: sanitizeText(message) });
   }
 
   async argument(arg: string): Promise<void> {

@@ -1,7 +1,7 @@
 // The pipeline: capture -> decode -> flow -> close, one input after another. Connections are
 // judged as soon as the flow stage hands them on, so memory follows live connections.
 
-import { readCapture, type CaptureInfo } from '../capture/index.js';
+import { readCapture, sanitizeText, type CaptureInfo } from '../capture/index.js';
 import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions, type Verdict } from '../close/index.js';
 import {
   DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView, type DecodeStatsJson,
@@ -66,8 +66,10 @@ async function sourceSize(file: string): Promise<number | null> {
  */
 export async function analyzeInput(
   file: string | NodeJS.ReadableStream, index: number, onVerdict: VerdictHandler, options: AnalyzeOptions = {},
-  name = typeof file === 'string' ? file : '-',
+  givenName = typeof file === 'string' ? file : '-',
 ): Promise<InputResult> {
+  // A path is text from the file system: a hostile name must not reach a terminal raw either.
+  const name = sanitizeText(givenName);
   const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
   const keepSegments = options.keepSegments ?? false;
   // The verdict copies what it needs: without segment logs kept, the table may reuse connections.

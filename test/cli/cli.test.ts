@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -72,4 +72,23 @@ test('explain lists every code and explains one', () => {
   for (const code of ['lost-final-ack', 'missing-peer-fin', 'time-wait-assassination', 'ephemeral-port-pressure']) assert.match(list.stdout, new RegExp(code));
   const one = run(['explain', 'long-fin-wait-2']);
   assert.match(one.stdout, /tcp_fin_timeout/);
+});
+
+test('a full disk is one clear line and exit 5, not an internal error', { skip: !existsSync('/dev/full') && 'no /dev/full' }, () => {
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" report "${CAPTURE}" > /dev/full`], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 5, r.stderr);
+  assert.match(r.stderr, /cannot write the report: ENOSPC/);
+  assert.doesNotMatch(r.stderr, /internal error/);
+});
+
+test('a hostile file name (escape sequences, a newline) reaches no output raw', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'finscope-names-'));
+  const evil = join(dir, 'evil\u001b[2J\u001b]0;pwned\u0007\nname.pcap');
+  writeFileSync(evil, readFileSync(CAPTURE));
+  for (const format of ['text', 'json', 'ndjson', 'csv', 'markdown']) {
+    const r = run(['report', '-f', format, dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /[\u001b\u0007]/, format);
+    assert.match(r.stdout, /evil/, `${format} names the input`);
+  }
 });

@@ -47,6 +47,23 @@ export function resetDirection(f: DirectionFacts): void {
   f.mss = -1; f.windowScale = -1; f.sackPermitted = false; f.timestamps = false;
 }
 
+// The segment log is kept packed while the connection lives, 8 numbers a segment (P_* offsets), and
+// turned into Segment objects only when it is read (when the connection is judged). As objects, a
+// segment took ~180 bytes of heap (its time fields boxed); packed, 64. On the synthetic capture
+// (32 000 live connections) that was 57 MB of the flow table's 170.
+const P_TIME = 0;
+const P_LAST_TIME = 1;
+const P_SEQ = 2;
+const P_ACK = 3;
+const P_PACKET = 4;
+const P_LEN = 5;
+const P_COUNT = 6;
+/** window * 2^17 + dir * 2^16 + flags * 2^7 + marks (flags 9 bits, marks 7 bits): exact in a double. */
+const P_BITS = 7;
+const PACKED = 8;
+
+const packBits = (dir: Dir, flags: number, marks: number, window: number): number => window * 131072 + dir * 65536 + flags * 128 + marks;
+
 /** A logged segment, always built in this one shape (the close stage's loops stay monomorphic). */
 function newSegment(): Segment {
   return { dir: 0, packet: 0, timeUs: 0, flags: 0, marks: 0, seq: 0, ack: 0, len: 0, window: 0, count: 1, lastTimeUs: 0 };
@@ -78,7 +95,12 @@ export class FlowConnection implements Connection {
   firstPacket = 0;
   lastPacket = 0;
   readonly dirs: [DirectionFacts, DirectionFacts] = [newDirection(), newDirection()];
-  readonly log: Segment[] = [];
+  /** The segment log, packed (P_* offsets); `log` gives it as objects. */
+  private packed = new Float64Array(8 * PACKED);
+  private logLength = 0;
+  /** The log as Segment objects, made when it is read and kept until the next segment. */
+  private readonly logObjects: Segment[] = [];
+  private logCurrent = true;
   foldedPackets = 0;
   previousId: number | null = null;
   reusedAtUs = -1;
@@ -136,7 +158,9 @@ export class FlowConnection implements Connection {
     this.lastPacket = packet;
     resetDirection(this.dirs[0]);
     resetDirection(this.dirs[1]);
-    this.log.length = 0;
+    this.logLength = 0;
+    this.logObjects.length = 0;
+    this.logCurrent = true;
     this.foldedPackets = 0;
     this.previousId = null;
     this.reusedAtUs = -1;
@@ -169,8 +193,42 @@ export class FlowConnection implements Connection {
   /** Hands the segments back to the pool; the connection must not be read again until start(). */
   releaseSegments(): void {
     const pool = this.segmentPool;
-    if (pool !== null) for (let i = 0; i < this.log.length; i++) pool.push(this.log[i]);
-    this.log.length = 0;
+    if (pool !== null) for (let i = 0; i < this.logObjects.length; i++) pool.push(this.logObjects[i]);
+    this.logObjects.length = 0;
+    this.logLength = 0;
+    this.logCurrent = true;
+  }
+
+  /** Control segments and those around them, in capture order; bulk data folded. */
+  get log(): Segment[] {
+    if (!this.logCurrent) this.unpack();
+    return this.logObjects;
+  }
+
+  /** Makes the Segment objects of the log (reusing those made before, and pooled ones). */
+  private unpack(): void {
+    const p = this.packed, out = this.logObjects, pool = this.segmentPool;
+    for (let i = 0; i < this.logLength; i++) {
+      const at = i * PACKED;
+      let seg = out[i];
+      if (seg === undefined) {
+        seg = pool !== null && pool.length > 0 ? pool.pop()! : newSegment();
+        out.push(seg);
+      }
+      const bits = p[at + P_BITS];
+      seg.dir = (Math.floor(bits / 65536) & 1) as Dir;
+      seg.packet = p[at + P_PACKET];
+      seg.timeUs = p[at + P_TIME];
+      seg.flags = Math.floor(bits / 128) & 0x1ff;
+      seg.marks = bits % 128;
+      seg.seq = p[at + P_SEQ];
+      seg.ack = p[at + P_ACK];
+      seg.len = p[at + P_LEN];
+      seg.window = Math.floor(bits / 131072);
+      seg.count = p[at + P_COUNT];
+      seg.lastTimeUs = p[at + P_LAST_TIME];
+    }
+    this.logCurrent = true;
   }
 
   get history(): string { return this.zeek.history; }
@@ -349,34 +407,42 @@ export class FlowConnection implements Connection {
       return;
     }
     this.foldedPackets++;
-    const last = this.log[this.log.length - 1];
-    if (last !== undefined && (last.marks & SEG_FOLDED) !== 0) {
-      last.count++;
-      last.len += len;
-      last.flags |= flags;
-      last.marks |= marks;
-      last.ack = ack;
-      last.lastTimeUs = timeUs;
+    const n = this.logLength;
+    const p = this.packed;
+    const at = (n - 1) * PACKED;
+    if (n > 0 && (p[at + P_BITS] & SEG_FOLDED) !== 0) {
+      // Fold into the run: count, bytes, the flags and marks seen, the last ACK and time.
+      const bits = p[at + P_BITS];
+      const oldFlags = Math.floor(bits / 128) & 0x1ff, oldMarks = bits % 128;
+      p[at + P_BITS] = bits + ((oldFlags | flags) - oldFlags) * 128 + ((oldMarks | marks) - oldMarks);
+      p[at + P_COUNT]++;
+      p[at + P_LEN] += len;
+      p[at + P_ACK] = ack;
+      p[at + P_LAST_TIME] = timeUs;
+      this.logCurrent = false;
       return;
     }
     this.push(dir, packet, timeUs, flags, marks | SEG_FOLDED, seq, ack, len, window);
   }
 
   private push(dir: Dir, packet: number, timeUs: number, flags: number, marks: number, seq: number, ack: number, len: number, window: number): void {
-    const pool = this.segmentPool;
-    const seg = pool !== null && pool.length > 0 ? pool.pop()! : newSegment();
-    seg.dir = dir;
-    seg.packet = packet;
-    seg.timeUs = timeUs;
-    seg.flags = flags;
-    seg.marks = marks;
-    seg.seq = seq;
-    seg.ack = ack;
-    seg.len = len;
-    seg.window = window;
-    seg.count = 1;
-    seg.lastTimeUs = timeUs;
-    this.log.push(seg);
+    let p = this.packed;
+    const at = this.logLength * PACKED;
+    if (at + PACKED > p.length) {
+      const bigger = new Float64Array(p.length * 2);
+      bigger.set(p);
+      this.packed = p = bigger;
+    }
+    p[at + P_TIME] = timeUs;
+    p[at + P_LAST_TIME] = timeUs;
+    p[at + P_SEQ] = seq;
+    p[at + P_ACK] = ack;
+    p[at + P_PACKET] = packet;
+    p[at + P_LEN] = len;
+    p[at + P_COUNT] = 1;
+    p[at + P_BITS] = packBits(dir, flags, marks, window);
+    this.logLength++;
+    this.logCurrent = false;
   }
 }
 

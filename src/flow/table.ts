@@ -171,8 +171,11 @@ export class FlowTable {
     for (let c = this.open.oldest; c !== null; c = c.newer) all.push(c);
     for (let c = this.closed.oldest; c !== null; c = c.newer) all.push(c);
     all.sort((x, y) => x.id - y.id);
-    for (const c of all) this.finish(c, 'capture-end');
-    if (this.finishedNow.length > 0) this.recycleFinished();
+    // One at a time into the pool: a flush finishes every live connection at once.
+    for (const c of all) {
+      this.finish(c, 'capture-end');
+      if (this.finishedNow.length > 0) this.recycleFinished();
+    }
   }
 
   /**
@@ -230,11 +233,14 @@ export class FlowTable {
     let c = this.closed.oldest;
     while (c !== null && now - c.lastUs > this.options.timeWaitUs) {
       this.finish(c, 'closed-quiet');
+      // Nothing holds an expired connection: it may go back to the pool at once.
+      if (this.finishedNow.length > 0) this.recycleFinished();
       c = this.closed.oldest;
     }
     c = this.open.oldest;
     while (c !== null && now - c.lastUs > this.options.idleUs) {
       this.finish(c, 'idle');
+      if (this.finishedNow.length > 0) this.recycleFinished();
       this.stats.idleFinished++;
       c = this.open.oldest;
     }

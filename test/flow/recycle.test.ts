@@ -56,11 +56,14 @@ function view(src: number, sport: number, dst: number, dport: number, flags: num
   return v;
 }
 
-/** Own fields as plain values (typed arrays as arrays), without the pool reference. */
+/**
+ * Own fields as plain values (typed arrays as arrays), without the pool reference and the packed
+ * log's storage (what it holds beyond the log's length is not read), and the log as segments.
+ */
 function fields(c: FlowConnection): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { log: JSON.parse(JSON.stringify(c.log)) };
   for (const [k, x] of Object.entries(c)) {
-    if (k === 'segmentPool') continue;
+    if (k === 'segmentPool' || k === 'packed') continue;
     out[k] = JSON.parse(JSON.stringify(x, (_k, y: unknown) => (y instanceof Uint32Array ? [...y] : y)));
   }
   return out;

@@ -8,6 +8,7 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyzeBatch, resolveInputs, SKIP_FAILS, WorkerFailure, type ResolvedInputs, type SkippedEntry } from './batch/index.js';
@@ -394,6 +395,11 @@ Examples:
 // ---------------------------------------------------------------------------------------------
 
 export async function main(argv: string[]): Promise<number> {
+  // V8 allocates objects from "long-lived" allocation sites straight into the old generation. The
+  // flow table pools its connections, and the sites V8 picks end up filling the old generation
+  // with short-lived verdict data: on the 3 M-packet loopback capture, peak RSS 400 MB instead of
+  // 250 MB, at the same CPU time. A GC heuristic, process-wide (worker threads included).
+  setFlagsFromString('--no-allocation-site-pretenuring');
   let exitCode = EXIT_OK;
   const program = buildProgram((c) => { exitCode = c; });
   try {

@@ -15,7 +15,7 @@ export class MemoryBudget {
   private file: SpillFile | null = null;
 
   /** `values`: most values held in memory by all bags together (8 bytes each). */
-  constructor(readonly values = 4 * 1024 * 1024) {}
+  constructor(readonly values = 1024 * 1024) {}
 
   /** @internal */
   register(bag: NumberBag): void { this.bags.add(bag); }

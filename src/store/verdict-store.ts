@@ -10,7 +10,7 @@
 // every input's connection count is known (setIdOffsets). Reading applies that shift, so the
 // verdicts come out numbered as one sequential run numbers them, in id order.
 //
-// Memory: the budget (default 32 MiB) plus one read buffer per spilled run, whatever the number of
+// Memory: the budget (default 16 MiB) plus one read buffer per spilled run, whatever the number of
 // connections; measured on a 3 M-packet capture (300 000 connections, ~570 bytes a record).
 
 import type { Verdict } from '../close/index.js';
@@ -20,7 +20,7 @@ import {
 import { SpillFile } from './spill.js';
 
 const CHUNK = 1 << 20;
-const READ_BUFFER = 256 * 1024;
+const READ_BUFFER = 64 * 1024;
 
 /**
  * Verdicts in id order, read as often as needed: an array, or a VerdictStore, which keeps them
@@ -36,7 +36,7 @@ export interface StoreOptions {
   memoryBytes?: number;
 }
 
-export const DEFAULT_STORE_MEMORY = 32 * 1024 * 1024;
+export const DEFAULT_STORE_MEMORY = 16 * 1024 * 1024;
 
 /** Where one record sits while it is read: a reused object, overwritten by next(). */
 export interface RecordCursor {

@@ -1,91 +1,245 @@
-// npm run bench [-- --packets 3000000] [--real] [--keep]
+// The benchmark of issue 7: finscope's whole `report --format json` against tshark, tcptrace and
+// tcpdump on the same captures in the same run, with packets per second, wall and CPU time, peak
+// memory (the child's max RSS) and the ratios; then 1 job against 2 jobs on two files, and peak
+// memory when the capture grows ten times at the same number of live connections.
 //
-// Times finscope's whole `report --format json` on a capture against the tools people would
-// otherwise use, in one run, when they are installed: tshark -q -z conv,tcp, tcptrace -n, and
-// `tcpdump -r file -w /dev/null` (libpcap reading and writing records: the floor). Prints packets
-// per second, wall time, peak memory (max RSS, from /usr/bin/time) and the ratios.
+//   npm run bench                         # everything, 3 M packets
+//   npm run bench -- --packets 1000000 --runs 3 --skip scale
+//   npm run bench -- --real               # only the real capture (--synthetic: only the synthetic)
 //
-// Captures: a deterministic synthetic one written by bench/generate.ts (default), reused from
-// bench/data/ when it exists; with --real, bench/data/real-<packets>.pcap made by
-// bench/real-traffic.sh (nginx under wrk on loopback; needs root, nginx, wrk, tcpdump).
-// Never part of npm test.
+// Options: --packets N (default 3000000), --runs N (best of N, default 1), --scale N (the growth
+// factor for the memory check, default 10), --skip real,synthetic,tools,text,jobs,scale.
+//
+// Captures (bench/data/, gitignored; made once and reused):
+//   real-<N>.pcap            nginx (or a small Node server) under wrk with `Connection: close` on
+//                            loopback, snaplen 160, made by bench/real-traffic.sh when run as root
+//                            with tcpdump and wrk installed; skipped (with a note) otherwise
+//   synthetic-<N>-*.pcap     bench/generate.ts: deterministic, every finding present
+//
+// Peak memory is the child's max RSS from GNU time (`apt-get install time`), or else from polling
+// /proc/<pid>/status (VmHWM) while it runs. CPU time is user + system (GNU time only): on a busy
+// machine wall time stretches while CPU time does not, so both are printed.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
 
-const ROOT = process.cwd();
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DATA = join(ROOT, 'bench', 'data');
-const CLI = join(ROOT, 'dist', 'src', 'cli.js');
+// The CLI of the same build as this file (dist/, or a private build directory).
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js');
+const GNU_TIME = '/usr/bin/time';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+interface Options { packets: number; runs: number; scale: number; skip: Set<string> }
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { packets: 3_000_000, runs: 1, scale: 10, skip: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const [k, v] = [argv[i], argv[i + 1]];
+    if (k === '--packets') { o.packets = Number(v); i++; }
+    else if (k === '--runs') { o.runs = Number(v); i++; }
+    else if (k === '--scale') { o.scale = Number(v); i++; }
+    else if (k === '--skip') { for (const s of v.split(',')) o.skip.add(s.trim()); i++; }
+    else if (k === '--real') { o.skip.add('synthetic'); }
+    else if (k === '--synthetic') { o.skip.add('real'); }
+    else throw new Error(`bench: unknown argument ${k}`);
+  }
+  return o;
 }
+
+interface Measure { wall: number; cpu: number | null; rssMb: number; exit: number; head: string }
 
 function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
-interface Timing { name: string; wallS: number; maxRssMb: number | null; ok: boolean }
+/**
+ * Runs a command with stdout to /dev/null (or, with `head`, its first 4 KiB kept); wall time, CPU
+ * time and max RSS of the child.
+ */
+function measureOnce(argv: string[], head = false): Promise<Measure> {
+  const gnu = existsSync(GNU_TIME);
+  const cmd = gnu ? [GNU_TIME, '-f', '@@bench %e %U %S %M %x', ...argv] : argv;
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', head ? 'pipe' : 'ignore', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => { if (out.length < 4096) out += d.toString(); });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.length > 1 << 20) stderr = stderr.slice(-65536); });
+    let hwmKb = 0;
+    // Without GNU time: the child's high-water mark, read until it exits.
+    const poll = gnu ? null : setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
+      } catch { /* exited */ }
+    }, 10);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (poll !== null) clearInterval(poll);
+      const wall = Number(process.hrtime.bigint() - started) / 1e9;
+      if (gnu) {
+        const m = /@@bench (\S+) (\S+) (\S+) (\d+) (\d+)/.exec(stderr);
+        if (m === null) { reject(new Error(`no timing from ${argv.join(' ')}: ${stderr.slice(-500)}`)); return; }
+        resolve({ wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024, exit: Number(m[5]), head: out });
+      } else {
+        resolve({ wall, cpu: null, rssMb: hwmKb / 1024, exit: code ?? -1, head: out });
+      }
+    });
+  });
+}
 
-/** Runs a shell command with stdout to /dev/null, measuring wall time and (with /usr/bin/time) max RSS. */
-function measure(name: string, command: string): Timing {
-  const useTime = existsSync('/usr/bin/time');
-  const full = useTime ? `/usr/bin/time -f '%M' sh -c ${JSON.stringify(`${command} > /dev/null`)}` : `${command} > /dev/null`;
-  const start = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', full], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const wallS = Number(process.hrtime.bigint() - start) / 1e9;
-  const lines = (r.stderr ?? '').trim().split('\n');
-  const rss = useTime ? Number(lines[lines.length - 1]) / 1024 : NaN;
-  return { name, wallS, maxRssMb: Number.isFinite(rss) ? rss : null, ok: r.status === 0 };
+/** Best (lowest wall) of `runs` runs; the peak memory is the highest seen. */
+async function measure(argv: string[], runs: number, head = false): Promise<Measure> {
+  let best: Measure | null = null;
+  let rss = 0;
+  for (let i = 0; i < runs; i++) {
+    const m = await measureOnce(argv, head);
+    rss = Math.max(rss, m.rssMb);
+    if (best === null || m.wall < best.wall) best = m;
+  }
+  return { ...best!, rssMb: rss };
+}
+
+function packetsIn(file: string): number {
+  // Both kinds of capture here are classic pcap: count records by walking the headers.
+  const buf = readFileSync(file);
+  const le = buf.readUInt32LE(0) === 0xa1b2c3d4 || buf.readUInt32LE(0) === 0xa1b23c4d;
+  let at = 24, n = 0;
+  while (at + 16 <= buf.length) {
+    at += 16 + (le ? buf.readUInt32LE(at + 8) : buf.readUInt32BE(at + 8));
+    n++;
+  }
+  return n;
+}
+
+const fmt = (x: number, digits = 2): string => x.toFixed(digits);
+const mpps = (packets: number, seconds: number): string => `${fmt(packets / seconds / 1e6)} M/s`;
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+}
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  console.log(row(header, widths));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(row(r, widths));
+}
+
+function machine(): string {
+  const cpu = cpus();
+  const kernel = spawnSync('uname', ['-sr'], { encoding: 'utf8' }).stdout.trim();
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${fmt(totalmem() / 2 ** 30, 0)} GiB, ${kernel}, Node ${process.version}; load average at start ${load}`;
+}
+
+function version(argv: string[]): string {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  return `${r.stdout}${r.stderr}`.split('\n').find((l) => /\d+\.\d+/.test(l))?.trim() ?? '?';
+}
+
+async function syntheticCapture(packets: number, seed: number): Promise<string> {
+  const file = join(DATA, `synthetic-${packets}-ethernet${seed === 1 ? '' : `-seed${seed}`}.pcap`);
+  if (!existsSync(file)) {
+    process.stdout.write(`generating ${relative(ROOT, file)} ... `);
+    const r = generate({ packets, link: 'ethernet', rate: 500, seed, snaplen: 160, out: file });
+    console.log(`${r.connections} connections over ${fmt(r.seconds, 0)} s`);
+  }
+  return file;
+}
+
+function realCapture(packets: number): string | null {
+  const file = join(DATA, `real-${packets}.pcap`);
+  if (existsSync(file)) return file;
+  const missing = ['tcpdump', 'wrk'].filter((t) => !has(t));
+  if (process.getuid?.() !== 0 || missing.length > 0) {
+    console.log(`real capture: skipped (${missing.length > 0 ? `${missing.join(', ')} not installed` : 'needs root for tcpdump on lo'}); ` +
+      `make it with: sudo bash bench/real-traffic.sh ${packets}`);
+    return null;
+  }
+  console.log(`capturing ${relative(ROOT, file)} (nginx or Node under wrk on loopback) ...`);
+  const r = spawnSync('bash', [join(ROOT, 'bench', 'real-traffic.sh'), String(packets), file], { stdio: 'inherit' });
+  return r.status === 0 && existsSync(file) ? file : null;
+}
+
+const finscope = (files: string[], jobs: number): string[] =>
+  [process.execPath, CLI, 'report', '-f', 'json', '--no-progress', '--jobs', String(jobs), ...files];
+const finscopeText = (files: string[]): string[] =>
+  [process.execPath, CLI, 'report', '--limit', '1', '--no-progress', '--jobs', '1', ...files];
+
+async function compareTools(name: string, file: string, o: Options): Promise<void> {
+  const packets = packetsIn(file);
+  const mb = statSync(file).size / 1e6;
+  const tools: [string, string[]][] = [['finscope report -f json (1 job)', finscope([file], 1)]];
+  if (!o.skip.has('text')) tools.push(['finscope report (text, 1 job)', finscopeText([file])]);
+  if (!o.skip.has('tools')) {
+    if (has('tshark')) tools.push(['tshark -q -z conv,tcp', ['tshark', '-q', '-z', 'conv,tcp', '-r', file]]);
+    if (has('tcptrace')) tools.push(['tcptrace -n', ['tcptrace', '-n', file]]);
+    if (has('tcpdump')) tools.push(['tcpdump -r file -w /dev/null', ['tcpdump', '-r', file, '-w', '/dev/null']]);
+  }
+  const results: Measure[] = [];
+  for (const [label, argv] of tools) results.push(await measure(argv, o.runs, label.includes('text')));
+  const connections = /(\d+) TCP connections/.exec(results.find((_m, i) => tools[i][0].includes('text'))?.head ?? '')?.[1];
+  console.log(`\n## ${name}: ${relative(ROOT, file)} (${packets} packets${connections ? `, ${connections} connections` : ''}, ${fmt(mb, 0)} MB)\n`);
+  const ours = results[0];
+  const rows = tools.map(([label], i) => {
+    const m = results[i];
+    const ratio = (x: number): string => `${fmt(x, x < 0.1 ? 3 : 1)}x`;
+    const vs = i === 0 ? '1' : ratio(m.wall / ours.wall);
+    const vsCpu = i === 0 || m.cpu === null || ours.cpu === null ? (i === 0 ? '1' : '-') : ratio(m.cpu / ours.cpu);
+    return [label, mpps(packets, m.wall), `${fmt(m.wall)} s`, m.cpu === null ? '-' : `${fmt(m.cpu)} s`, `${fmt(m.rssMb, 0)} MB`, vs, vsCpu, m.exit === 0 ? '' : `exit ${m.exit}`];
+  });
+  table(['tool', 'packets/s', 'wall', 'CPU', 'peak RSS', 'wall / finscope', 'CPU / finscope', ''], rows);
+  const dump = tools.findIndex(([l]) => l.startsWith('tcpdump'));
+  if (dump > 0) {
+    const d = results[dump];
+    console.log(`\nfinscope's JSON report takes ${fmt(ours.wall / d.wall, 1)}x the wall time of tcpdump -r -w /dev/null` +
+      (ours.cpu !== null && d.cpu !== null ? ` (${fmt(ours.cpu / d.cpu, 1)}x its CPU time)` : ''));
+  }
 }
 
 async function main(): Promise<void> {
-  const packets = Number(arg('--packets') ?? 3_000_000);
-  mkdirSync(DATA, { recursive: true });
-  let capture: string;
-  if (process.argv.includes('--real')) {
-    capture = join(DATA, `real-${packets}.pcap`);
-    if (!existsSync(capture)) {
-      const r = spawnSync('bash', [join(ROOT, 'bench', 'real-traffic.sh'), String(packets), capture], { stdio: 'inherit' });
-      if (r.status !== 0) throw new Error('bench/real-traffic.sh failed (needs root, nginx, wrk, tcpdump)');
-    }
-  } else {
-    capture = join(DATA, `synthetic-${packets}.pcap`);
-    if (!existsSync(capture)) {
-      process.stdout.write(`generating ${capture} ... `);
-      const g = await generate(capture, packets);
-      process.stdout.write(`${g.packets} packets, ${g.connections} connections\n`);
-    }
-  }
-  const size = statSync(capture).size;
-  // The text report names the counts (the JSON of 300 000 connections is too big for one string).
-  const text = spawnSync(process.execPath, [CLI, 'report', '-j', '1', '--limit', '1', capture], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
-  const n = Number(/, (\d+) packets \(/.exec(text)?.[1] ?? NaN);
-  const connections = Number(/(\d+) TCP connections/.exec(text)?.[1] ?? NaN);
-  process.stdout.write(`capture ${capture}: ${(size / 1e6).toFixed(0)} MB, ${n} packets, ${connections} connections\n`);
-  process.stdout.write(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n\n`);
+  const o = parseArgs(process.argv.slice(2));
+  if (!existsSync(CLI)) throw new Error(`bench: ${CLI} is missing: run npm run build (npm run bench does)`);
+  console.log(`# finscope benchmark\n\nMachine: ${machine()}`);
+  const versions = [['tshark', '--version'], ['tcptrace', '-v'], ['tcpdump', '--version']].filter(([t]) => has(t)).map((a) => version(a));
+  if (versions.length > 0) console.log(`Tools: ${versions.join('; ')}`);
+  if (!existsSync(GNU_TIME)) console.log('(GNU time not installed: peak memory from /proc polling, no CPU times; apt-get install time)');
 
-  const runs: Timing[] = [measure('finscope report --format json (1 core)', `"${process.execPath}" "${CLI}" report -f json -j 1 "${capture}"`)];
-  runs.push(measure('finscope report (text, 1 core)', `"${process.execPath}" "${CLI}" report -j 1 "${capture}"`));
-  if (has('tcpdump')) runs.push(measure('tcpdump -r file -w /dev/null', `tcpdump -r "${capture}" -w /dev/null 2>/dev/null`));
-  if (has('tshark')) runs.push(measure('tshark -q -z conv,tcp', `tshark -r "${capture}" -q -z conv,tcp`));
-  if (has('tcptrace')) runs.push(measure('tcptrace -n', `tcptrace -n "${capture}"`));
+  const synthetic = o.skip.has('synthetic') ? null : await syntheticCapture(o.packets, 1);
+  const real = o.skip.has('real') ? null : realCapture(o.packets);
+  if (real !== null) await compareTools('Real traffic', real, o);
+  if (synthetic !== null) await compareTools('Synthetic', synthetic, o);
 
-  const finscope = runs[0];
-  process.stdout.write(`${'tool'.padEnd(42)} ${'wall s'.padStart(8)} ${'Mpkt/s'.padStart(8)} ${'max RSS MB'.padStart(11)} ${'vs finscope'.padStart(12)}\n`);
-  for (const r of runs) {
-    const ratio = r === finscope ? '' : `${(r.wallS / finscope.wallS).toFixed(2)}x`;
-    process.stdout.write(`${r.name.padEnd(42)} ${r.wallS.toFixed(2).padStart(8)} ${(n / r.wallS / 1e6).toFixed(2).padStart(8)} ` +
-      `${(r.maxRssMb === null ? '-' : r.maxRssMb.toFixed(0)).padStart(11)} ${ratio.padStart(12)}${r.ok ? '' : '  (failed)'}\n`);
+  if (!o.skip.has('jobs') && synthetic !== null) {
+    const second = await syntheticCapture(o.packets, 2);
+    const files = [synthetic, second];
+    const packets = packetsIn(synthetic) + packetsIn(second);
+    console.log(`\n## Two files (${relative(ROOT, synthetic)}, ${relative(ROOT, second)}), 1 job against 2\n`);
+    const one = await measure(finscope(files, 1), o.runs);
+    const two = await measure(finscope(files, 2), o.runs);
+    table(['jobs', 'packets/s', 'wall', 'CPU', 'peak RSS'], [one, two].map((m, i) =>
+      [String(i + 1), mpps(packets, m.wall), `${fmt(m.wall)} s`, m.cpu === null ? '-' : `${fmt(m.cpu)} s`, `${fmt(m.rssMb, 0)} MB`]));
+    console.log(`\n2 jobs take ${fmt(two.wall / one.wall)} of the time of 1 job`);
   }
-  process.stdout.write('\n(vs finscope: the tool\'s time divided by finscope\'s JSON report time; above 1 means finscope is faster)\n');
+
+  if (!o.skip.has('scale') && synthetic !== null) {
+    const big = await syntheticCapture(o.packets * o.scale, 1);
+    console.log(`\n## Memory when the capture grows ${o.scale} times at the same number of live connections (synthetic, 500 new connections a second)\n`);
+    const small = await measure(finscope([synthetic], 1), 1);
+    const large = await measure(finscope([big], 1), 1);
+    table(['capture', 'packets', 'wall', 'peak RSS'], [[relative(ROOT, synthetic), String(o.packets), small], [relative(ROOT, big), String(o.packets * o.scale), large]]
+      .map(([f, p, m]) => [f as string, p as string, `${fmt((m as Measure).wall)} s`, `${fmt((m as Measure).rssMb, 0)} MB`]));
+    console.log(`\npeak RSS grows ${fmt((large.rssMb / small.rssMb - 1) * 100, 0)}% for ${o.scale}x the packets`);
+  }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${(err as Error).message}\n`);
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });

@@ -1,7 +1,7 @@
 // Buffered, backpressure-aware output. A report of 300 000 connections is hundreds of megabytes:
 // it is written piece by piece, never built as one string. A closed pipe (`| head`) ends quietly.
 
-import { createWriteStream, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, createWriteStream, realpathSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export class Sink {
@@ -12,16 +12,31 @@ export class Sink {
   private readonly tempPath: string | null;
   private readonly finalPath: string | null;
   private failure: Error | null = null;
+  private keepMode: number | null = null;
 
-  /** Writes to `path` atomically (a temporary file renamed at the end), or to stdout. */
+  /**
+   * Writes to `path` atomically (a temporary file renamed at the end), or to stdout. Only a regular
+   * file (or a new one) is replaced that way: a device, FIFO or socket (`-o /dev/null`, a named
+   * pipe) is written in place, since renaming over it would destroy it, and a symbolic link keeps
+   * pointing where it did while the file it names is replaced.
+   */
   constructor(path: string | null) {
     if (path === null || path === '-') {
       this.stream = process.stdout;
       this.tempPath = this.finalPath = null;
     } else {
-      this.finalPath = path;
-      this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-      this.stream = createWriteStream(this.tempPath);
+      const existing = statSync(path, { throwIfNoEntry: false });
+      if (existing !== undefined && !existing.isFile()) {
+        this.tempPath = this.finalPath = null;
+        this.stream = createWriteStream(path);
+      } else {
+        const target = existing === undefined ? path : realpathSync(path);
+        this.finalPath = target;
+        this.tempPath = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+        this.stream = createWriteStream(this.tempPath, existing === undefined ? {} : { mode: existing.mode & 0o7777 });
+        // The umask narrows `mode`; a report that replaces a file keeps that file's permissions.
+        if (existing !== undefined) this.keepMode = existing.mode & 0o7777;
+      }
     }
     this.stream.on('error', (err: NodeJS.ErrnoException) => {
       // The reader went away (`finscope report x | head`): stop writing, not an error.
@@ -73,12 +88,14 @@ export class Sink {
   /** Flushes; for a file, closes it and renames it into place. */
   async end(): Promise<void> {
     await this.flush();
-    if (this.tempPath === null || this.finalPath === null) return;
+    if (this.stream === process.stdout) return;
     await new Promise<void>((resolve, reject) => {
       this.stream.once('error', reject);
       (this.stream as NodeJS.WritableStream & { end(cb: () => void): void }).end(() => resolve());
     });
     if (this.failure !== null) throw this.failure;
+    if (this.tempPath === null || this.finalPath === null) return;
+    if (this.keepMode !== null) chmodSync(this.tempPath, this.keepMode);
     renameSync(this.tempPath, this.finalPath);
   }
 

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ProgressLine } from '../../src/batch/progress.js';
@@ -64,6 +64,45 @@ test('--output writes the report whole, atomically, and leaves no temporary file
   assert.equal(r.stdout, '');
   assert.equal(JSON.parse(readFileSync(out, 'utf8')).connections.length, 600);
   assert.deepEqual(readdirSync(dir), ['report.json']);
+});
+
+test('--output into a named pipe writes through it and leaves the pipe a pipe (as -o /dev/null must)', async () => {
+  const dir = tempDir();
+  const fifo = join(dir, 'pipe');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  // A reader on the pipe, as `-o /dev/stdout` or a consumer process would be.
+  const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let got = '';
+  reader.stdout.on('data', (d: Buffer) => { got += d.toString('utf8'); });
+  const readerDone = new Promise<void>((resolve) => reader.on('close', () => resolve()));
+  const r = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'report', '-f', 'json', '-o', fifo, capture('busy.pcap')], { stdio: 'ignore' });
+    child.on('exit', (code) => resolve(code));
+  });
+  // A report that went anywhere but through the pipe leaves the reader waiting for a writer.
+  const timer = setTimeout(() => reader.kill(), 10_000);
+  await readerDone;
+  clearTimeout(timer);
+  assert.equal(r, 0);
+  assert.equal(JSON.parse(got).connections.length, 600);
+  assert.ok(lstatSync(fifo).isFIFO(), 'the pipe was not replaced by a file');
+  assert.deepEqual(readdirSync(dir), ['pipe']);
+});
+
+test('--output through a symbolic link replaces the file it names, keeps the link and the file\'s mode', () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'real'));
+  const target = join(dir, 'real', 'report.csv');
+  writeFileSync(target, 'old\n');
+  chmodSync(target, 0o640);
+  const link = join(dir, 'latest.csv');
+  symlinkSync(target, link);
+  const r = run(['report', '-f', 'csv', '-o', link, capture('busy.pcap')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.match(readFileSync(target, 'utf8'), /^[a-z_]+,/);
+  assert.equal(statSync(target).mode & 0o777, 0o640);
+  assert.deepEqual(readdirSync(join(dir, 'real')), ['report.csv']);
 });
 
 /** Starts a report into `out`, waits for its temporary file, then sends `signal`. */

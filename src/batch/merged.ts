@@ -19,7 +19,6 @@ import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions } from '../
 import { DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView } from '../decode/index.js';
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
-import { quantizeVerdict } from '../report/verdict-json.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import type { ProgressEvent } from './parallel.js';
 import type { InputSpec } from './types.js';
@@ -97,11 +96,11 @@ class SourceHeap {
 
 export async function analyzeMerged(specs: InputSpec[], options: MergedOptions): Promise<MergedResult> {
   const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
-  // Verdicts are kept compactly (src/store), quantized to the JSON's microseconds as they come.
+  // Verdicts are kept compactly (src/store), quantized to the JSON's microseconds as they are stored.
   const verdicts = new VerdictStore();
   const started = new Array<number>(specs.length).fill(0);
   const table = new FlowTable((c) => {
-    const v = quantizeVerdict(analyzeConnection(c, close, false));
+    const v = analyzeConnection(c, close, false);
     started[v.input]++;
     verdicts.add(v);
   }, { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, 1);

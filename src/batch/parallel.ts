@@ -7,7 +7,6 @@ import { Worker } from 'node:worker_threads';
 import type { CloseOptions } from '../close/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeInput, type InputResult } from '../pipeline/index.js';
-import { quantizeVerdict } from '../report/verdict-json.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { recordKey, type AnalyzeJob, type WorkerMessage } from './protocol.js';
 import { renumberStore } from './renumber.js';
@@ -48,7 +47,7 @@ export class WorkerFailure extends Error {
 }
 
 async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, store: VerdictStore, into: CollectedInput[]): Promise<void> {
-  const result = await analyzeInput(spec.path, index, (v) => store.add(quantizeVerdict(v), recordKey(index, v.id)), {
+  const result = await analyzeInput(spec.path, index, (v) => store.add(v, recordKey(index, v.id)), {
     close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal,
     onProgress: (p) => options.onProgress?.({ index, sourceBytes: p.sourceBytes, done: false }),
   });

@@ -4,7 +4,6 @@
 
 import { parentPort } from 'node:worker_threads';
 import { analyzeInput } from '../pipeline/index.js';
-import { quantizeVerdict } from '../report/verdict-json.js';
 import { encodeVerdict, RecordWriter } from '../store/record.js';
 import { RECORD_BATCH, recordKey, type AnalyzeJob, type WorkerMessage } from './protocol.js';
 
@@ -21,7 +20,7 @@ port.on('message', (job: AnalyzeJob) => {
     post({ type: 'records', index: job.index, records }, [records.buffer as ArrayBuffer]);
   };
   analyzeInput(job.file, job.index, (v) => {
-    encodeVerdict(writer, quantizeVerdict(v), recordKey(job.index, v.id));
+    encodeVerdict(writer, v, recordKey(job.index, v.id));
     if (writer.length >= RECORD_BATCH) flush();
   }, {
     close: job.close,

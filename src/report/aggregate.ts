@@ -6,6 +6,7 @@
 import type { Severity, Verdict } from '../close/index.js';
 import type { InputResult } from '../pipeline/index.js';
 import { MemoryBudget } from '../store/number-bag.js';
+import type { VerdictOutline } from '../store/record.js';
 import type { VerdictSource } from '../store/verdict-store.js';
 import { HostVotes, SummaryBuilder, type Summary, type SummaryOptions } from './summary.js';
 
@@ -45,13 +46,13 @@ export interface Aggregate {
 
 
 
-export function maxSeverity(v: Verdict): Severity | null {
+export function maxSeverity(v: Pick<VerdictOutline, 'findings'>): Severity | null {
   let rank = 0;
   for (const f of v.findings) rank = Math.max(rank, SEVERITY_RANK[f.severity]);
   return RANK_SEVERITY[rank];
 }
 
-function worstEntry(v: Verdict): WorstConnection {
+function worstEntry(v: VerdictOutline): WorstConnection {
   let serious = 0;
   for (const f of v.findings) if (f.severity !== 'info') serious++;
   return { id: v.id, input: v.input, maxSeverity: maxSeverity(v), serious, codes: v.findings.map((f) => f.code) };
@@ -61,12 +62,13 @@ const rankOf = (w: WorstConnection): number => (w.maxSeverity === null ? 0 : SEV
 /** Worse first: highest severity, then most warnings and errors, then the earliest id (stable). */
 const worse = (a: WorstConnection, b: WorstConnection): number => rankOf(b) - rankOf(a) || b.serious - a.serious || a.id - b.id;
 
-/** The `limit` worst connections seen so far, kept sorted. */
+/** The `limit` worst connections seen so far, kept sorted, with their whole verdicts. */
 class WorstList {
   readonly entries: WorstConnection[] = [];
   readonly verdicts: Verdict[] = [];
   constructor(private readonly limit: number) {}
-  offer(v: Verdict): void {
+  /** `whole()`: the verdict `v` outlines, asked for only when it makes the list. */
+  offer(v: VerdictOutline, whole: () => Verdict): void {
     if (this.limit <= 0) return;
     let serious = 0;
     for (const f of v.findings) if (f.severity !== 'info') serious++;
@@ -77,7 +79,7 @@ class WorstList {
     let i = e.length;
     while (i > 0 && worse(w, e[i - 1]) < 0) i--;
     e.splice(i, 0, w);
-    this.verdicts.splice(i, 0, v);
+    this.verdicts.splice(i, 0, whole());
     if (e.length > this.limit) { e.pop(); this.verdicts.pop(); }
   }
 }
@@ -88,7 +90,7 @@ class WorstList {
  */
 export function worstConnections(verdicts: Iterable<Verdict>, limit = WORST_LIMIT): WorstConnection[] {
   const list = new WorstList(limit);
-  for (const v of verdicts) list.offer(v);
+  for (const v of verdicts) list.offer(v, () => v);
   return list.entries;
 }
 
@@ -102,23 +104,42 @@ function span(inputs: readonly InputResult[]): { startUs: number; endUs: number 
   return { startUs: starts.length > 0 ? Math.min(...starts) : 0, endUs: Math.max(0, ...inputs.map((i) => i.lastUs)) };
 }
 
+/** The capture-host votes over all verdicts and for each input, and how many verdicts are not input 0's. */
+function countVotes(inputs: readonly InputResult[], verdicts: VerdictSource): { total: HostVotes; perInput: HostVotes[]; otherInputs: number } {
+  const total = new HostVotes();
+  const perInput = inputs.map(() => new HostVotes());
+  let otherInputs = 0;
+  const counted = verdicts.hostVotesByInput?.() ?? null;
+  if (counted !== null) {
+    for (const [input, votes] of counted) {
+      total.merge(votes);
+      if (input > 0) otherInputs += votes.count;
+      perInput[input]?.merge(votes);
+    }
+  } else {
+    for (const v of verdicts) {
+      total.add(v.vantage, v.client.ip, v.server.ip);
+      if (v.input > 0) otherInputs++;
+      perInput[v.input]?.add(v.vantage, v.client.ip, v.server.ip);
+    }
+  }
+  return { total, perInput, otherInputs };
+}
+
+/** Each verdict in id order as an outline, and how to get all of it (see VerdictSource.forEachOutline). */
+function forEachOutline(verdicts: VerdictSource, fn: (v: VerdictOutline, whole: () => Verdict) => void): void {
+  if (verdicts.forEachOutline !== undefined) verdicts.forEachOutline(fn);
+  else for (const v of verdicts) fn(v, () => v);
+}
+
 /**
- * One pass for the capture host (HostVotes), one pass for everything else, in id order; memory
- * does not grow with the connections (see SummaryBuilder).
+ * The capture-host votes first (a VerdictStore counted them as verdicts came), then one pass over
+ * the verdicts' outlines in id order; memory does not grow with the connections (see SummaryBuilder).
  */
 export function aggregate(inputs: readonly InputResult[], verdicts: VerdictSource, options: AggregateOptions): Aggregate {
   const { startUs, endUs } = span(inputs);
   const base = { host: options.host, portRange: options.portRange };
-  const totalVotes = new HostVotes();
-  const inputVotes = inputs.map(() => new HostVotes());
-  let otherInputs = 0;
-  const vote = (vantage: Verdict['vantage'], clientIp: string, serverIp: string, input: number): void => {
-    totalVotes.add(vantage, clientIp, serverIp);
-    if (input > 0) otherInputs++;
-    inputVotes[input]?.add(vantage, clientIp, serverIp);
-  };
-  if (verdicts.forEachHead !== undefined) verdicts.forEachHead(vote);
-  else for (const v of verdicts) vote(v.vantage, v.client.ip, v.server.ip, v.input);
+  const { total: totalVotes, perInput: inputVotes, otherInputs } = countVotes(inputs, verdicts);
 
   const budget = new MemoryBudget();
   const total = new SummaryBuilder(totalVotes, startUs, endUs, { ...base, atUs: options.at(startUs) }, budget);
@@ -130,12 +151,12 @@ export function aggregate(inputs: readonly InputResult[], verdicts: VerdictSourc
   });
   const worst = new WorstList(WORST_LIMIT);
   const worstByInput = inputs.map(() => new WorstList(WORST_LIMIT));
-  for (const v of verdicts) {
+  forEachOutline(verdicts, (v, whole) => {
     total.add(v);
     if (!shared) builders[v.input]?.add(v);
-    worst.offer(v);
-    worstByInput[v.input]?.offer(v);
-  }
+    worst.offer(v, whole);
+    worstByInput[v.input]?.offer(v, whole);
+  });
   const totalSummary = total.finish();
   const perInput = shared ? [structuredClone(totalSummary)] : builders.map((b) => b.finish());
   budget.close();

@@ -9,7 +9,7 @@ import {
   D_FIN_COUNT, D_FIN_LAST, D_FIN_SEQ, D_MSS, D_PACKETS, D_RETRANS, D_RST_ACK, D_RST_AT, D_RST_COUNT,
   D_RST_SEQ, D_SACK, D_SYN_ACK, D_SYN_AT, D_SYN_COUNT, D_TIMESTAMPS, D_UNIQUE, D_WSCALE, DIR,
   END_REASON, F_GAPS, F_MID_STREAM, F_PREVIOUS_ID, F_REUSED_BY, FINDING, FINDING_CODE, FIXED,
-  G_AT, G_CODE, G_DETAIL_LEN, G_SEVERITY, G_SIDE, H_CHANGES, H_CLIENT_IP_LEN, H_CLOSER, H_DIRS,
+  G_AT, G_CODE, G_DETAIL_LEN, G_PLAIN, G_SEVERITY, G_SIDE, H_CHANGES, H_CLIENT_IP_LEN, H_CLOSER, H_DIRS,
   H_DURATIONS, H_END, H_END_REASON, H_FAMILY, H_FINAL, H_FINDINGS, H_FLAGS, H_GAPS, H_HISTORY_LEN,
   H_ID, H_INPUT, H_OBSERVED, H_PORTS, H_PREVIOUS_ID, H_REUSED_BY, H_ROLE, H_SERVER_IP_LEN, H_START,
   H_TW_ENDS, H_VANTAGE, H_ZEEK, ROLE_REASON, SEVERITY_CODE, SIDE_OR_NULL, TCP_STATE, VANTAGE,
@@ -17,9 +17,29 @@ import {
 } from '../store/record.js';
 import { ID_IN_DETAIL } from '../store/verdict-store.js';
 
-const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+/**
+ * A constant piece of JSON text, also held as 8-byte words: put() copies it a word at a time, ~5x
+ * fewer steps than byte by byte, which is most of the writer's work. The words are padded with
+ * spaces: eight ASCII bytes always read as an ordinary double (never a NaN, whose bits a copy need
+ * not keep), and a word may land past the fragment's end, where the next write goes anyway.
+ */
+class Fragment {
+  readonly words: Float64Array;
+  constructor(readonly bytes: Uint8Array) {
+    const padded = Buffer.alloc(Math.ceil(bytes.length / 8) * 8, 0x20);
+    padded.set(bytes);
+    this.words = new Float64Array(padded.length / 8);
+    for (let k = 0; k < this.words.length; k++) {
+      if (padded.subarray(8 * k, 8 * k + 8).some((c) => c >= 0x80)) throw new Error('JSON fragments are ASCII');
+      this.words[k] = padded.readDoubleLE(8 * k);
+    }
+  }
+  get length(): number { return this.bytes.length; }
+}
+
+const enc = (s: string): Fragment => new Fragment(Buffer.from(s, 'utf8'));
 /** JSON string literals of a table's names, quotes included. */
-const quoted = (names: string[]): Uint8Array[] => names.map((n) => enc(JSON.stringify(n)));
+const quoted = (names: string[]): Fragment[] => names.map((n) => enc(JSON.stringify(n)));
 
 const STATE_Q = quoted(TCP_STATE.names);
 const CODE_Q = quoted(FINDING_CODE.names);
@@ -104,26 +124,31 @@ const T = {
 export class JsonBytes {
   buf: Buffer;
   len = 0;
-  private readonly inputs: (Uint8Array | null)[];
+  private readonly inputs: (Buffer | null)[];
 
   /** `inputFiles[k]`: the name written as "input" for input k (undefined: no "input" field). */
   constructor(inputFiles: (string | undefined)[], size = 1 << 20) {
     this.buf = Buffer.allocUnsafe(size);
-    this.inputs = inputFiles.map((f) => (f === undefined ? null : enc(JSON.stringify(f))));
+    this.inputs = inputFiles.map((f) => (f === undefined ? null : Buffer.from(JSON.stringify(f), 'utf8')));
   }
 
   /** Enough written that the caller should drain it. */
   get full(): boolean { return this.len > this.buf.length - 65536; }
 
-  /** The bytes written so far and a fresh start. */
+  /**
+   * The bytes written so far, and a fresh start in the same buffer: they must be written out (or
+   * copied) before anything more is written. A new megabyte per take() is what made the garbage
+   * collector run every 80 ms while a report was written (V8 counts buffers as external memory).
+   */
   take(): Buffer {
     const out = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
     this.len = 0;
     return out;
   }
 
+  /** Makes room for `n` more bytes, and the last word put() may write past them. */
   private room(n: number): void {
+    n += 8;
     if (this.len + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
     this.buf.copy(next, 0, 0, this.len);
@@ -133,7 +158,7 @@ export class JsonBytes {
   /** Bytes as they are. */
   raw(bytes: Uint8Array): void {
     this.room(bytes.length);
-    this.len = put(this.buf, this.len, bytes);
+    this.len = copy(this.buf, this.len, bytes, 0, bytes.length);
   }
 
   /** Text as UTF-8 (the slow path: strings that need escaping, numbers String() prints). */
@@ -168,7 +193,7 @@ export class JsonBytes {
     let at = this.len;
     at = put(b, at, T.id);
     at = putNumber(this, b, at, d.getFloat64(off + H_ID, true) + idOffset);
-    if (file !== null) { at = put(b, at, T.input); at = put(b, at, file); }
+    if (file !== null) { at = put(b, at, T.input); at = copy(b, at, file, 0, file.length); }
     at = put(b, at, T.inputIndex);
     at = putNumber(this, b, at, input);
     const findingsAt = off + FIXED + (nc + ns) * CHANGE;
@@ -258,7 +283,7 @@ export class JsonBytes {
       at = putMicros(this, b, at, Math.round(d.getFloat64(g + G_AT, true)));
       at = put(b, at, T.detail);
       const n = d.getUint32(g + G_DETAIL_LEN, true);
-      at = putDetail(b, at, src, s, n, idOffset);
+      at = putDetail(b, at, src, s, n, d.getUint8(g + G_PLAIN) === 1, idOffset);
       b[at++] = 0x7d;
       s += n;
     }
@@ -267,19 +292,22 @@ export class JsonBytes {
   }
 }
 
-/** Copies a constant fragment: short ones byte by byte, longer ones with one native copy. */
-function put(b: Buffer, at: number, bytes: Uint8Array): number {
-  const n = bytes.length;
-  if (n > 24) {
-    b.set(bytes, at);
-    return at + n;
+let outBuffer: Buffer | null = null;
+let outView: DataView = new DataView(new ArrayBuffer(0));
+
+/** Copies a constant fragment a word at a time (see Fragment); returns the end of its bytes. */
+function put(b: Buffer, at: number, fragment: Fragment): number {
+  if (b !== outBuffer) {
+    outBuffer = b;
+    outView = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  for (let i = 0; i < n; i++) b[at + i] = bytes[i];
-  return at + n;
+  const words = fragment.words;
+  for (let k = 0; k < words.length; k++) outView.setFloat64(at + 8 * k, words[k], true);
+  return at + fragment.bytes.length;
 }
 
-/** Copies record bytes that need no escaping (addresses, histories). */
-function copy(b: Buffer, at: number, src: Buffer, start: number, n: number): number {
+/** Copies bytes that need no escaping (addresses, histories, file names) one by one: they are short. */
+function copy(b: Buffer, at: number, src: Uint8Array, start: number, n: number): number {
   for (let i = 0; i < n; i++) b[at + i] = src[start + i];
   return at + n;
 }
@@ -442,16 +470,12 @@ function putDirection(w: JsonBytes, b: Buffer, at: number, d: DataView, x: numbe
 }
 
 /**
- * A finding's detail as a JSON string: its bytes when nothing needs escaping, else through
- * JSON.stringify; with ids shifted, the connection it names is renumbered too.
+ * A finding's detail as a JSON string: its bytes when nothing needs escaping (`plain`, found when
+ * the record was written), else through JSON.stringify; with ids shifted, the connection it names
+ * is renumbered too.
  */
-function putDetail(b: Buffer, at: number, src: Buffer, start: number, n: number, idOffset: number): number {
+function putDetail(b: Buffer, at: number, src: Buffer, start: number, n: number, plain: boolean, idOffset: number): number {
   const end = start + n;
-  let plain = true;
-  for (let i = start; i < end; i++) {
-    const c = src[i];
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x80) { plain = false; break; }
-  }
   if (idOffset !== 0) {
     const text = src.toString('utf8', start, end);
     if (text.includes('connection #')) {
@@ -461,7 +485,7 @@ function putDetail(b: Buffer, at: number, src: Buffer, start: number, n: number,
   }
   if (!plain) return at + b.write(JSON.stringify(src.toString('utf8', start, end)), at, 'utf8');
   b[at++] = 0x22;
-  for (let i = start; i < end; i++) b[at++] = src[i];
+  at += src.copy(b, at, start, end);
   b[at++] = 0x22;
   return at;
 }

@@ -221,7 +221,8 @@ async function writeConnections(sink: Sink, model: ReportModel, first: string, b
   if (store instanceof VerdictStore && store.unfiltered) {
     const out = new JsonBytes(files);
     const pre = Buffer.from(between), post = Buffer.from(after), head = Buffer.from(first);
-    // A sink that takes only text (a test's) gets the same bytes as text.
+    // A sink that takes only text (a test's) gets the same bytes as text. Either way the bytes are
+    // out of `out`'s buffer when the promise resolves: out.take() hands the same buffer back.
     const writeBytes = typeof sink.writeBytes === 'function' ? (b: Buffer) => sink.writeBytes(b) : (b: Buffer) => sink.write(b.toString('utf8'));
     const cursor = store.cursor();
     let n = 0;

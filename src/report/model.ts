@@ -92,7 +92,7 @@ export function buildModel(analysis: BatchAnalysis, settings: ReportSettings): R
   analysis.inputs.forEach((r, k) => {
     if (r.index !== k) throw new Error(`input ${r.file} has index ${r.index}, expected ${k}`);
   });
-  // A VerdictStore holds verdicts quantized when they were added (see src/batch).
+  // A VerdictStore holds verdicts quantized already: its records keep times rounded (src/store/record.ts).
   if (Array.isArray(analysis.verdicts)) for (const v of analysis.verdicts) quantizeVerdict(v);
   const agg = aggregate(analysis.inputs, analysis.verdicts, {
     host: settings.host ?? undefined,

@@ -56,13 +56,18 @@ export class Sink {
     if (this.size >= 1 << 16) await this.flush();
   }
 
-  /** Bytes as they are (UTF-8 text already encoded), after the text written before them. */
+  /**
+   * Bytes as they are (UTF-8 text already encoded), after the text written before them. Resolves
+   * once the stream is done with them, so that the caller may fill the same buffer again.
+   */
   async writeBytes(bytes: Uint8Array): Promise<void> {
     if (this.closed) return;
     if (this.failure !== null) throw this.failure;
     await this.flush();
     if (this.closed || bytes.length === 0) return;
-    await this.send(bytes);
+    // The callback comes when the bytes are written out, or with the error that stopped them.
+    await new Promise<void>((resolve) => { this.stream.write(bytes, () => resolve()); });
+    if (this.failure !== null) throw this.failure;
   }
 
   async flush(): Promise<void> {

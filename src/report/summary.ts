@@ -3,6 +3,8 @@
 
 import { stateAt, SEVERITY, type Finding, type SideDurations, type TcpState, type Verdict, type Vantage } from '../close/index.js';
 import { formatDuration } from '../common/duration.js';
+import { HostVotes } from '../store/host-votes.js';
+import type { VerdictOutline } from '../store/record.js';
 import { MemoryBudget, NumberBag } from '../store/number-bag.js';
 
 export interface SummaryOptions {
@@ -76,7 +78,7 @@ function bump(map: Record<string, number>, key: string, n = 1): void {
 }
 
 /** "10.0.0.5:80", or "[fd00::1]:443" for IPv6. */
-function serverKey(v: Verdict): string {
+function serverKey(v: VerdictOutline): string {
   return v.family === 6 ? `[${v.server.ip}]:${v.server.port}` : `${v.server.ip}:${v.server.port}`;
 }
 
@@ -132,34 +134,7 @@ class PressureEvents {
 
 const encodable = (t: number): boolean => t >= 0 && t < 2 ** 51 && Math.floor(t) === t;
 
-/** What the histogram needs to know first: the vantage votes and who the capture host is. */
-export class HostVotes {
-  readonly votes: Record<Vantage, number> = { client: 0, server: 0, between: 0, unknown: 0 };
-  private readonly clientIps = new Map<string, number>();
-  private readonly serverIps = new Map<string, number>();
-  private count = 0;
-
-  add(vantage: Vantage, clientIp: string, serverIp: string): void {
-    this.votes[vantage]++;
-    this.clientIps.set(clientIp, (this.clientIps.get(clientIp) ?? 0) + 1);
-    this.serverIps.set(serverIp, (this.serverIps.get(serverIp) ?? 0) + 1);
-    this.count++;
-  }
-
-  vantage(): Vantage {
-    const votes = this.votes;
-    const known = (['client', 'server', 'between'] as Vantage[]).sort((a, b) => votes[b] - votes[a]);
-    return votes[known[0]] > 0 && votes[known[0]] >= 0.6 * (votes.client + votes.server + votes.between) ? known[0] : 'unknown';
-  }
-
-  /** The capture host: the address on the vantage's side of 90% of the connections, if any. */
-  host(vantage: Vantage): string | null {
-    if (vantage !== 'client' && vantage !== 'server') return null;
-    let best: string | null = null, bestCount = 0;
-    for (const [ip, n] of vantage === 'client' ? this.clientIps : this.serverIps) if (n > bestCount) { best = ip; bestCount = n; }
-    return bestCount >= 0.9 * this.count ? best : null;
-  }
-}
+export { HostVotes };
 
 /**
  * The summary, built connection by connection in id order (the order keys first appear in decides
@@ -199,7 +174,7 @@ export class SummaryBuilder {
     this.durations = DURATION_KEYS.map(() => new NumberBag(budget));
   }
 
-  private countFinding(f: Finding, v: Verdict | null): void {
+  private countFinding(f: Pick<Finding, 'code' | 'severity' | 'side'>, v: VerdictOutline | null): void {
     this.byCode[f.code] ??= { severity: f.severity, count: 0 };
     this.byCode[f.code].count++;
     this.bySeverity[f.severity]++;
@@ -211,7 +186,8 @@ export class SummaryBuilder {
     bump(e.codes, f.code);
   }
 
-  add(v: Verdict): void {
+  /** One more connection (a Verdict, or the outline of one). */
+  add(v: VerdictOutline): void {
     const { host, atUs, endUs } = this;
     this.connections++;
     for (let role = 0; role < 2; role++) {

@@ -16,7 +16,7 @@
 // segment logs: decoded records have segments null).
 
 import type {
-  DirectionSummary, Finding, FindingCode, Severity, Side, SideDurations, SideVerdict, Vantage, Verdict,
+  DirectionSummary, Endpoint, Finding, FindingCode, Severity, Side, SideDurations, SideVerdict, Vantage, Verdict,
 } from '../close/index.js';
 import type { StateChange, TcpEvent, TcpState } from '../close/index.js';
 
@@ -136,15 +136,22 @@ export const C_STATE = 16;
 export const C_CAUSE = 17;
 export const CHANGE = 24;
 
-// A finding: f64 atUs, u8 code, u8 severity, u8 side (SIDE_OR_NULL), u32 detail bytes.
+// A finding: f64 atUs, u8 code, u8 severity, u8 side (SIDE_OR_NULL), u8 plain (the detail needs
+// no JSON escaping), u32 detail bytes.
 export const G_AT = 0;
 export const G_CODE = 8;
 export const G_SEVERITY = 9;
 export const G_SIDE = 10;
+export const G_PLAIN = 11;
 export const G_DETAIL_LEN = 12;
 export const FINDING = 16;
 
 const nn = (x: number | null): number => (x === null ? NaN : x);
+// Times and durations are stored rounded to whole microseconds, the JSON's resolution: the record
+// of a verdict is the record of quantizeVerdict(verdict) (src/report/verdict-json.ts), without
+// rewriting the verdict first.
+const us = Math.round;
+const usOrNaN = (x: number | null): number => (x === null ? NaN : Math.round(x));
 
 let lastBuffer: Uint8Array | null = null;
 let lastView: DataView = new DataView(new ArrayBuffer(0));
@@ -158,11 +165,37 @@ export function viewOf(buf: Uint8Array): DataView {
   return lastView;
 }
 
-/** Writes an ASCII string byte by byte (short strings: cheaper than a call into Buffer.write). */
-function writeAscii(b: Uint8Array, at: number, s: string): number {
-  for (let i = 0; i < s.length; i++) b[at + i] = s.charCodeAt(i);
+/**
+ * Writes a short string that must be ASCII (an address, a Zeek history) byte by byte, which beats
+ * a call into Buffer.write at these lengths; checks it is ASCII on the way. Returns its length.
+ */
+function writeShortAscii(b: Uint8Array, at: number, s: string): number {
+  let bits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    bits |= c;
+    b[at + i] = c;
+  }
+  if (bits > 0x7f) throw new Error('verdict record: addresses and histories are short ASCII strings');
   return s.length;
 }
+
+/** Text that JSON needs escaped: control characters, quotes, backslashes, and anything not ASCII. */
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u0080-\uffff]/;
+
+/**
+ * Writes a finding's detail as UTF-8 with one native copy; returns its byte length and whether the
+ * JSON writer may copy it as it is (G_PLAIN), which it learns here once instead of on every read.
+ */
+function writeDetail(b: Buffer, d: DataView, at: number, g: number, detail: string): number {
+  const plain = !NEEDS_ESCAPE.test(detail);
+  // ASCII is the same bytes in Latin-1, whose copy is the cheapest.
+  const n = b.write(detail, at, plain ? 'latin1' : 'utf8');
+  d.setUint8(g + G_PLAIN, plain ? 1 : 0);
+  d.setUint32(g + G_DETAIL_LEN, n, true);
+  return n;
+}
+
 const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /** A growable byte buffer that records are encoded into. */
@@ -186,10 +219,10 @@ export class RecordWriter {
     this.dv = viewOf(next);
   }
 
-  /** Hands over the bytes written so far and starts again. */
-  take(): Buffer {
+  /** Hands over the bytes written so far and starts again in `next` (default: a new buffer). */
+  take(next?: Buffer): Buffer {
     const out = this.buf.subarray(0, this.length);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    this.buf = next ?? Buffer.allocUnsafe(this.buf.length);
     this.dv = viewOf(this.buf);
     this.length = 0;
     return out;
@@ -203,29 +236,38 @@ function writeDirection(d: DataView, at: number, x: DirectionSummary): void {
   d.setFloat64(at + D_RETRANS, x.retransmissions, true);
   d.setFloat64(at + D_ACKED_UNSEEN, x.ackedUnseen, true);
   const syn = x.syn, fin = x.fin, rst = x.rst;
-  d.setFloat64(at + D_SYN_AT, syn === null ? 0 : syn.atUs, true);
+  d.setFloat64(at + D_SYN_AT, syn === null ? 0 : us(syn.atUs), true);
   d.setFloat64(at + D_SYN_COUNT, syn === null ? NaN : syn.count, true);
-  d.setFloat64(at + D_FIN_AT, fin === null ? 0 : fin.atUs, true);
-  d.setFloat64(at + D_FIN_SEQ, fin === null ? 0 : fin.seq, true);
-  d.setFloat64(at + D_FIN_COUNT, fin === null ? NaN : fin.count, true);
-  d.setFloat64(at + D_FIN_LAST, fin === null ? 0 : fin.lastUs, true);
-  d.setFloat64(at + D_FIN_ACKED, fin === null ? NaN : nn(fin.ackedUs), true);
-  d.setFloat64(at + D_RST_AT, rst === null ? 0 : rst.atUs, true);
+  if (fin === null) {
+    d.setFloat64(at + D_FIN_AT, 0, true);
+    d.setFloat64(at + D_FIN_SEQ, 0, true);
+    d.setFloat64(at + D_FIN_COUNT, NaN, true);
+    d.setFloat64(at + D_FIN_LAST, 0, true);
+    d.setFloat64(at + D_FIN_ACKED, NaN, true);
+  } else {
+    d.setFloat64(at + D_FIN_AT, us(fin.atUs), true);
+    d.setFloat64(at + D_FIN_SEQ, fin.seq, true);
+    d.setFloat64(at + D_FIN_COUNT, fin.count, true);
+    d.setFloat64(at + D_FIN_LAST, us(fin.lastUs), true);
+    d.setFloat64(at + D_FIN_ACKED, usOrNaN(fin.ackedUs), true);
+  }
+  d.setFloat64(at + D_RST_AT, rst === null ? 0 : us(rst.atUs), true);
   d.setFloat64(at + D_RST_SEQ, rst === null ? 0 : rst.seq, true);
   d.setFloat64(at + D_RST_COUNT, rst === null ? NaN : rst.count, true);
   d.setUint8(at + D_SYN_ACK, syn !== null && syn.ack ? 1 : 0);
   d.setUint8(at + D_RST_ACK, rst !== null && rst.ack ? 1 : 0);
-  d.setUint8(at + D_SACK, x.options.sackPermitted ? 1 : 0);
-  d.setUint8(at + D_TIMESTAMPS, x.options.timestamps ? 1 : 0);
-  d.setInt32(at + D_MSS, x.options.mss ?? -1, true);
-  d.setInt32(at + D_WSCALE, x.options.windowScale ?? -1, true);
+  const options = x.options;
+  d.setUint8(at + D_SACK, options.sackPermitted ? 1 : 0);
+  d.setUint8(at + D_TIMESTAMPS, options.timestamps ? 1 : 0);
+  d.setInt32(at + D_MSS, options.mss ?? -1, true);
+  d.setInt32(at + D_WSCALE, options.windowScale ?? -1, true);
   d.setInt32(at + 132, 0, true);
 }
 
 function writeChanges(d: DataView, at: number, changes: StateChange[]): number {
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i];
-    d.setFloat64(at + C_AT, c.atUs, true);
+    d.setFloat64(at + C_AT, us(c.atUs), true);
     d.setFloat64(at + C_PACKET, nn(c.packet), true);
     d.setUint8(at + C_STATE, code(TCP_STATE, c.state, 'state'));
     d.setUint8(at + C_CAUSE, code(CAUSE, c.cause, 'cause'));
@@ -236,15 +278,13 @@ function writeChanges(d: DataView, at: number, changes: StateChange[]): number {
   return at;
 }
 
-/** Appends `v` as one record, read back in order of `key`. */
+/** Appends `v` (its times rounded to whole microseconds) as one record, read back in order of `key`. */
 export function encodeVerdict(w: RecordWriter, v: Verdict, key: number): void {
   const cc = v.sides.client.changes, sc = v.sides.server.changes;
   const findings = v.findings;
   const nf = findings.length;
   const clientIp = v.client.ip, serverIp = v.server.ip, history = v.zeek.history;
-  if (!isAscii(clientIp) || !isAscii(serverIp) || !isAscii(history) || clientIp.length > 255 || serverIp.length > 255) {
-    throw new Error('verdict record: addresses and histories are short ASCII strings');
-  }
+  if (clientIp.length > 255 || serverIp.length > 255) throw new Error('verdict record: addresses and histories are short ASCII strings');
   // Upper bound of the string bytes (UTF-8 takes at most 3 bytes per UTF-16 unit).
   let strings = clientIp.length + serverIp.length + history.length;
   for (let i = 0; i < nf; i++) strings += 3 * findings[i].detail.length;
@@ -260,7 +300,8 @@ export function encodeVerdict(w: RecordWriter, v: Verdict, key: number): void {
   d.setUint8(start + H_VANTAGE, code(VANTAGE, v.vantage, 'vantage'));
   d.setUint8(start + H_CLOSER, v.activeCloser === null ? 0 : code(SIDE_OR_NULL, v.activeCloser, 'active closer'));
   d.setUint8(start + H_ZEEK, code(ZEEK_STATE, v.zeek.connState, 'Zeek conn_state'));
-  const cf = v.sides.client.finalState, sf = v.sides.server.finalState;
+  const client = v.sides.client, server = v.sides.server;
+  const cf = client.finalState, sf = server.finalState;
   d.setUint8(start + H_FINAL, cf === null ? 255 : code(TCP_STATE, cf, 'state'));
   d.setUint8(start + H_FINAL + 1, sf === null ? 255 : code(TCP_STATE, sf, 'state'));
   d.setUint8(start + H_FLAGS, (v.midStream ? F_MID_STREAM : 0) | (v.handshakeGapsUs !== null ? F_GAPS : 0) |
@@ -274,18 +315,18 @@ export function encodeVerdict(w: RecordWriter, v: Verdict, key: number): void {
   d.setUint16(start + H_HISTORY_LEN, history.length, true);
   d.setUint16(start + H_PORTS, v.client.port, true);
   d.setUint16(start + H_PORTS + 2, v.server.port, true);
-  d.setFloat64(start + H_START, v.startUs, true);
-  d.setFloat64(start + H_END, v.endUs, true);
-  d.setFloat64(start + H_OBSERVED, v.observedUntilUs, true);
+  d.setFloat64(start + H_START, us(v.startUs), true);
+  d.setFloat64(start + H_END, us(v.endUs), true);
+  d.setFloat64(start + H_OBSERVED, us(v.observedUntilUs), true);
   d.setFloat64(start + H_PREVIOUS_ID, v.previousId ?? 0, true);
   d.setFloat64(start + H_REUSED_BY, v.reusedById ?? 0, true);
   const gaps = v.handshakeGapsUs;
-  d.setFloat64(start + H_GAPS, gaps === null ? 0 : gaps[0], true);
-  d.setFloat64(start + H_GAPS + 8, gaps === null ? 0 : gaps[1], true);
-  d.setFloat64(start + H_TW_ENDS, nn(v.sides.client.timeWaitEndsUs), true);
-  d.setFloat64(start + H_TW_ENDS + 8, nn(v.sides.server.timeWaitEndsUs), true);
-  writeDurations(d, start + H_DURATIONS, v.sides.client.durations);
-  writeDurations(d, start + H_DURATIONS + 48, v.sides.server.durations);
+  d.setFloat64(start + H_GAPS, gaps === null ? 0 : us(gaps[0]), true);
+  d.setFloat64(start + H_GAPS + 8, gaps === null ? 0 : us(gaps[1]), true);
+  d.setFloat64(start + H_TW_ENDS, usOrNaN(client.timeWaitEndsUs), true);
+  d.setFloat64(start + H_TW_ENDS + 8, usOrNaN(server.timeWaitEndsUs), true);
+  writeDurations(d, start + H_DURATIONS, client.durations);
+  writeDurations(d, start + H_DURATIONS + 48, server.durations);
   d.setFloat64(start + H_FOLDED, v.foldedPackets, true);
   writeDirection(d, start + H_DIRS, v.directions.client);
   writeDirection(d, start + H_DIRS + DIR, v.directions.server);
@@ -293,20 +334,17 @@ export function encodeVerdict(w: RecordWriter, v: Verdict, key: number): void {
   at = writeChanges(d, at, sc);
   const findingsAt = at;
   at += nf * FINDING;
-  at += writeAscii(b, at, clientIp);
-  at += writeAscii(b, at, serverIp);
-  at += writeAscii(b, at, history);
+  at += writeShortAscii(b, at, clientIp);
+  at += writeShortAscii(b, at, serverIp);
+  at += writeShortAscii(b, at, history);
   for (let i = 0; i < nf; i++) {
     const f = findings[i];
     const g = findingsAt + i * FINDING;
-    d.setFloat64(g + G_AT, f.atUs, true);
+    d.setFloat64(g + G_AT, us(f.atUs), true);
     d.setUint8(g + G_CODE, code(FINDING_CODE, f.code, 'finding code'));
     d.setUint8(g + G_SEVERITY, code(SEVERITY_CODE, f.severity, 'severity'));
     d.setUint8(g + G_SIDE, f.side === null ? 0 : code(SIDE_OR_NULL, f.side, 'side'));
-    d.setUint8(g + 11, 0);
-    const n = isAscii(f.detail) ? writeAscii(b, at, f.detail) : b.write(f.detail, at, 'utf8');
-    d.setUint32(g + G_DETAIL_LEN, n, true);
-    at += n;
+    at += writeDetail(b, d, at, g, f.detail);
   }
   const end = start + ((at - start + 7) & ~7);
   while (at < end) b[at++] = 0;
@@ -315,17 +353,12 @@ export function encodeVerdict(w: RecordWriter, v: Verdict, key: number): void {
 }
 
 function writeDurations(d: DataView, at: number, x: SideDurations): void {
-  d.setFloat64(at, nn(x.finWait1), true);
-  d.setFloat64(at + 8, nn(x.finWait2), true);
-  d.setFloat64(at + 16, nn(x.closing), true);
-  d.setFloat64(at + 24, nn(x.timeWait), true);
-  d.setFloat64(at + 32, nn(x.closeWait), true);
-  d.setFloat64(at + 40, nn(x.lastAck), true);
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
+  d.setFloat64(at, usOrNaN(x.finWait1), true);
+  d.setFloat64(at + 8, usOrNaN(x.finWait2), true);
+  d.setFloat64(at + 16, usOrNaN(x.closing), true);
+  d.setFloat64(at + 24, usOrNaN(x.timeWait), true);
+  d.setFloat64(at + 32, usOrNaN(x.closeWait), true);
+  d.setFloat64(at + 40, usOrNaN(x.lastAck), true);
 }
 
 function readDirection(d: DataView, at: number): DirectionSummary {
@@ -387,27 +420,40 @@ export function serverIpOf(b: Buffer, off: number): string {
   return b.toString('latin1', s, s + b[off + H_SERVER_IP_LEN]);
 }
 
-/** The verdict the record at `off` was made from (segments null). */
-export function decodeVerdict(b: Buffer, off: number): Verdict {
+/**
+ * The part of a verdict the report's aggregate reads (src/report/aggregate.ts, summary.ts). A
+ * Verdict is one; a record decodes to one without its bulk (directions, finding details, the Zeek
+ * history), which is most of what decoding a whole verdict costs.
+ */
+export interface VerdictOutline {
+  id: number;
+  input: number;
+  family: 4 | 6;
+  client: Endpoint;
+  server: Endpoint;
+  startUs: number;
+  activeCloser: Verdict['activeCloser'];
+  sides: Verdict['sides'];
+  zeek: Pick<Verdict['zeek'], 'connState'>;
+  findings: Pick<Finding, 'code' | 'severity' | 'side'>[];
+}
+
+/** The outline of the verdict the record at `off` was made from. */
+export function decodeOutline(b: Buffer, off: number): VerdictOutline {
   const d = viewOf(b);
   const nc = d.getUint16(off + H_CHANGES, true), ns = d.getUint16(off + H_CHANGES + 2, true), nf = d.getUint16(off + H_FINDINGS, true);
-  const flags = d.getUint8(off + H_FLAGS);
   const clientChanges = readChanges(d, off + FIXED, nc);
   const serverChanges = readChanges(d, off + FIXED + nc * CHANGE, ns);
   const findingsAt = off + FIXED + (nc + ns) * CHANGE;
   let s = findingsAt + nf * FINDING;
   const clientIp = b.toString('latin1', s, s += d.getUint8(off + H_CLIENT_IP_LEN));
   const serverIp = b.toString('latin1', s, s += d.getUint8(off + H_SERVER_IP_LEN));
-  const history = b.toString('latin1', s, s += d.getUint16(off + H_HISTORY_LEN, true));
-  const findings: Finding[] = [];
-  for (let i = 0; i < nf; i++) {
-    const g = findingsAt + i * FINDING;
-    const n = d.getUint32(g + G_DETAIL_LEN, true);
+  const findings: VerdictOutline['findings'] = [];
+  for (let i = 0, g = findingsAt; i < nf; i++, g += FINDING) {
     const side = d.getUint8(g + G_SIDE);
     findings.push({
       code: FINDING_CODE.names[d.getUint8(g + G_CODE)], severity: SEVERITY_CODE.names[d.getUint8(g + G_SEVERITY)],
-      side: side === 0 ? null : SIDE_OR_NULL.names[side] as Side, atUs: d.getFloat64(g + G_AT, true),
-      detail: b.toString('utf8', s, s += n),
+      side: side === 0 ? null : SIDE_OR_NULL.names[side] as Side,
     });
   }
   const closer = d.getUint8(off + H_CLOSER);
@@ -417,8 +463,36 @@ export function decodeVerdict(b: Buffer, off: number): Verdict {
     family: d.getUint8(off + H_FAMILY) === 6 ? 6 : 4,
     client: { ip: clientIp, port: d.getUint16(off + H_PORTS, true) },
     server: { ip: serverIp, port: d.getUint16(off + H_PORTS + 2, true) },
-    roleReason: ROLE_REASON.names[d.getUint8(off + H_ROLE)],
     startUs: d.getFloat64(off + H_START, true),
+    activeCloser: closer === 0 ? null : SIDE_OR_NULL.names[closer] as Side | 'both',
+    sides: { client: readSide(d, off, 0, clientChanges), server: readSide(d, off, 1, serverChanges) },
+    zeek: { connState: ZEEK_STATE.names[d.getUint8(off + H_ZEEK)] },
+    findings,
+  };
+}
+
+/** The verdict the record at `off` was made from (segments null): its outline and the rest. */
+export function decodeVerdict(b: Buffer, off: number): Verdict {
+  const d = viewOf(b);
+  const o = decodeOutline(b, off);
+  const flags = d.getUint8(off + H_FLAGS);
+  const findingsAt = off + FIXED + (o.sides.client.changes.length + o.sides.server.changes.length) * CHANGE;
+  // The strings after the addresses: the Zeek history, then each finding's detail.
+  let s = findingsAt + o.findings.length * FINDING + o.client.ip.length + o.server.ip.length;
+  const history = b.toString('latin1', s, s += d.getUint16(off + H_HISTORY_LEN, true));
+  const findings = o.findings.map((f, i): Finding => {
+    const g = findingsAt + i * FINDING;
+    const detail = b.toString('utf8', s, s += d.getUint32(g + G_DETAIL_LEN, true));
+    return { code: f.code, severity: f.severity, side: f.side, atUs: d.getFloat64(g + G_AT, true), detail };
+  });
+  return {
+    id: o.id,
+    input: o.input,
+    family: o.family,
+    client: o.client,
+    server: o.server,
+    roleReason: ROLE_REASON.names[d.getUint8(off + H_ROLE)],
+    startUs: o.startUs,
     endUs: d.getFloat64(off + H_END, true),
     observedUntilUs: d.getFloat64(off + H_OBSERVED, true),
     endReason: END_REASON.names[d.getUint8(off + H_END_REASON)],
@@ -428,9 +502,9 @@ export function decodeVerdict(b: Buffer, off: number): Verdict {
     vantage: VANTAGE.names[d.getUint8(off + H_VANTAGE)],
     handshakeGapsUs: (flags & F_GAPS) !== 0 ? [d.getFloat64(off + H_GAPS, true), d.getFloat64(off + H_GAPS + 8, true)] : null,
     directions: { client: readDirection(d, off + H_DIRS), server: readDirection(d, off + H_DIRS + DIR) },
-    activeCloser: closer === 0 ? null : SIDE_OR_NULL.names[closer] as Side | 'both',
-    sides: { client: readSide(d, off, 0, clientChanges), server: readSide(d, off, 1, serverChanges) },
-    zeek: { connState: ZEEK_STATE.names[d.getUint8(off + H_ZEEK)], history },
+    activeCloser: o.activeCloser,
+    sides: o.sides,
+    zeek: { connState: o.zeek.connState, history },
     findings,
     segments: null,
     foldedPackets: d.getFloat64(off + H_FOLDED, true),

@@ -14,8 +14,10 @@
 // connections; measured on a 3 M-packet capture (300 000 connections, ~570 bytes a record).
 
 import type { Verdict } from '../close/index.js';
+import { HostVotes } from './host-votes.js';
 import {
-  clientIpOf, decodeVerdict, encodeVerdict, H_ID, H_INPUT, H_KEY, H_LENGTH, H_VANTAGE, RecordWriter, recordSeverityRank, serverIpOf, VANTAGE, viewOf,
+  clientIpOf, decodeOutline, decodeVerdict, encodeVerdict, H_ID, H_INPUT, H_KEY, H_LENGTH, H_VANTAGE, RecordWriter, recordSeverityRank,
+  serverIpOf, VANTAGE, viewOf, type VerdictOutline,
 } from './record.js';
 import { SpillFile } from './spill.js';
 
@@ -24,11 +26,24 @@ const READ_BUFFER = 64 * 1024;
 
 /**
  * Verdicts in id order, read as often as needed: an array, or a VerdictStore, which keeps them
- * compactly and also gives the few fields the capture-host vote needs without decoding verdicts.
+ * compactly and also spares the aggregate work: the capture-host votes counted as verdicts were
+ * added, and outlines, decoded without the bulk the aggregate does not read.
  */
 export interface VerdictSource extends Iterable<Verdict> {
   readonly length: number;
-  forEachHead?(fn: (vantage: Verdict['vantage'], clientIp: string, serverIp: string, input: number) => void): void;
+  /** The host votes of each input's verdicts (by input index); null when they must be counted by reading. */
+  hostVotesByInput?(): ReadonlyMap<number, HostVotes> | null;
+  /** Each verdict in order as an outline, with `whole()` to decode all of it while fn runs. */
+  forEachOutline?(fn: (v: VerdictOutline, whole: () => Verdict) => void): void;
+}
+
+/** What the store counts of each input's verdicts as they are added (each would be a pass to read). */
+interface InputTally {
+  count: number;
+  /** Smallest and largest id within the input (before any shift). */
+  minId: number;
+  maxId: number;
+  votes: HostVotes;
 }
 
 export interface StoreOptions {
@@ -97,6 +112,15 @@ export class VerdictStore implements VerdictSource {
   /** Records of the run in memory: sealed chunks, and the writer's open one (index chunks.length). */
   private chunks: Buffer[] = [];
   private writer = new RecordWriter(CHUNK + 64 * 1024);
+  /**
+   * The writer's buffers behind `chunks`, and those whose records are spilled, which the writer
+   * fills again: a new megabyte a chunk would make V8, which counts it as external memory,
+   * collect garbage far more often.
+   */
+  private writerBuffers: Buffer[] = [];
+  private spareBuffers: Buffer[] = [];
+  /** Where a run is gathered before it is written to the spill file. */
+  private runBuffer: Buffer | null = null;
   private keys = new Float64Array(1024);
   private where = new Float64Array(1024); // chunk * 2^32 + offset
   private inMemory = 0;
@@ -109,6 +133,7 @@ export class VerdictStore implements VerdictSource {
   private filteredCount = -1;
   private excluded: Set<number> | null = null;
   private order: Uint32Array | null = null;
+  private readonly tallies = new Map<number, InputTally>();
 
   constructor(options: StoreOptions = {}) {
     this.memoryBytes = options.memoryBytes ?? DEFAULT_STORE_MEMORY;
@@ -128,11 +153,12 @@ export class VerdictStore implements VerdictSource {
   /** Verdicts added, whatever the filter. */
   get added(): number { return this.total; }
 
-  /** Adds one verdict, read back in order of `key` (default: its id). */
+  /** Adds one verdict, read back quantized (quantizeVerdict) in order of `key` (default: its id). */
   add(v: Verdict, key = v.id): void {
     const at = this.writer.length;
     encodeVerdict(this.writer, v, key);
     this.index(key, this.chunks.length, at, this.writer.length - at);
+    this.tally(v.input, v.id, v.vantage, v.client.ip, v.server.ip);
     if (this.writer.length >= CHUNK) this.seal();
   }
 
@@ -142,9 +168,12 @@ export class VerdictStore implements VerdictSource {
     if (this.writer.length > 0) this.seal();
     const chunk = this.chunks.length;
     this.chunks.push(buf);
+    const d = viewOf(buf);
     for (let off = 0; off < buf.length;) {
       const len = buf.readUInt32LE(off + H_LENGTH);
       this.index(buf.readDoubleLE(off + H_KEY), chunk, off, len);
+      this.tally(d.getUint32(off + H_INPUT, true), d.getFloat64(off + H_ID, true), VANTAGE.names[d.getUint8(off + H_VANTAGE)],
+        clientIpOf(buf, off), serverIpOf(buf, off));
       off += len;
     }
     if (this.memoryUsed >= this.memoryBytes) this.spillRun();
@@ -160,9 +189,8 @@ export class VerdictStore implements VerdictSource {
 
   /** Leaves out the verdicts of these inputs from every later read (inputs an abort cut short). */
   excludeInputs(inputs: Set<number>): void {
-    const c = this.cursor();
     let n = 0;
-    while (c.next()) if (inputs.has(viewOf(c.buf).getUint32(c.off + H_INPUT, true))) n++;
+    for (const input of inputs) if (this.excluded?.has(input) !== true) n += this.tallies.get(input)?.count ?? 0;
     this.excluded = new Set([...(this.excluded ?? []), ...inputs]);
     this.total -= n;
     this.filteredCount = -1;
@@ -172,6 +200,15 @@ export class VerdictStore implements VerdictSource {
   setFilter(accept: (v: Verdict) => boolean): void {
     this.filter = accept;
     this.filteredCount = -1;
+  }
+
+  private tally(input: number, id: number, vantage: Verdict['vantage'], clientIp: string, serverIp: string): void {
+    let t = this.tallies.get(input);
+    if (t === undefined) this.tallies.set(input, t = { count: 0, minId: id, maxId: id, votes: new HostVotes() });
+    t.count++;
+    if (id < t.minId) t.minId = id;
+    if (id > t.maxId) t.maxId = id;
+    t.votes.add(vantage, clientIp, serverIp);
   }
 
   private index(key: number, chunk: number, off: number, len: number): void {
@@ -193,7 +230,8 @@ export class VerdictStore implements VerdictSource {
   }
 
   private seal(): void {
-    this.chunks.push(this.writer.take());
+    this.writerBuffers.push(this.writer.buf);
+    this.chunks.push(this.writer.take(this.spareBuffers.pop()));
     if (this.memoryUsed >= this.memoryBytes) this.spillRun();
   }
 
@@ -225,7 +263,8 @@ export class VerdictStore implements VerdictSource {
     this.spill ??= new SpillFile('verdicts');
     const order = this.sortedInMemory();
     const start = this.spill.size;
-    const out = Buffer.allocUnsafe(CHUNK);
+    this.runBuffer ??= Buffer.allocUnsafe(CHUNK);
+    const out = this.runBuffer;
     let used = 0;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
@@ -242,7 +281,9 @@ export class VerdictStore implements VerdictSource {
     this.spill.append(out, 0, used);
     this.runs.push({ start, end: this.spill.size });
     this.chunks = [];
-    this.writer = new RecordWriter(CHUNK + 64 * 1024);
+    // The writer is empty here (sealed before every spill): it goes on in the buffer it has.
+    this.spareBuffers.push(...this.writerBuffers);
+    this.writerBuffers = [];
     this.inMemory = 0;
     this.memoryUsed = 0;
     this.order = null;
@@ -287,16 +328,33 @@ export class VerdictStore implements VerdictSource {
     }
   }
 
-  /** Vantage, addresses and input of every verdict, in order, without decoding them whole. */
-  forEachHead(fn: (vantage: Verdict['vantage'], clientIp: string, serverIp: string, input: number) => void): void {
+  /** The host votes of each input's verdicts left in; null with a filter (only reading tells what it keeps). */
+  hostVotesByInput(): ReadonlyMap<number, HostVotes> | null {
+    if (this.filter !== null) return null;
+    const out = new Map<number, HostVotes>();
+    for (const [input, t] of this.tallies) if (this.excluded?.has(input) !== true) out.set(input, t.votes);
+    return out;
+  }
+
+  /**
+   * Each verdict in order as an outline, decoded without the bulk the aggregate does not read;
+   * `whole()` decodes all of the current one, for the few the report shows in full.
+   */
+  forEachOutline(fn: (v: VerdictOutline, whole: () => Verdict) => void): void {
     if (this.filter !== null) {
-      for (const v of this) fn(v.vantage, v.client.ip, v.server.ip, v.input);
+      for (const v of this) fn(v, () => v);
       return;
     }
     const c = this.cursor();
+    const whole = (): Verdict => {
+      const v = decodeVerdict(c.buf, c.off);
+      this.shift(v);
+      return v;
+    };
     while (c.next()) {
-      const d = viewOf(c.buf);
-      fn(VANTAGE.names[d.getUint8(c.off + H_VANTAGE)], clientIpOf(c.buf, c.off), serverIpOf(c.buf, c.off), d.getUint32(c.off + H_INPUT, true));
+      const v = decodeOutline(c.buf, c.off);
+      v.id += this.idOffsetOf(c.buf, c.off);
+      fn(v, whole);
     }
   }
 
@@ -331,16 +389,10 @@ export class VerdictStore implements VerdictSource {
     return this.offsets?.[buf.readUInt32LE(off + H_INPUT)] ?? 0;
   }
 
-  /** Number of records per input and each input's smallest and largest id (for checks). */
+  /** Number of records added per input and each input's smallest and largest id (for checks). */
   idsByInput(): Map<number, { count: number; min: number; max: number }> {
     const out = new Map<number, { count: number; min: number; max: number }>();
-    const c = this.cursor();
-    while (c.next()) {
-      const input = c.buf.readUInt32LE(c.off + H_INPUT), id = c.buf.readDoubleLE(c.off + H_ID);
-      const e = out.get(input);
-      if (e === undefined) out.set(input, { count: 1, min: id, max: id });
-      else { e.count++; if (id < e.min) e.min = id; if (id > e.max) e.max = id; }
-    }
+    for (const [input, t] of this.tallies) out.set(input, { count: t.count, min: t.minId, max: t.maxId });
     return out;
   }
 
@@ -353,8 +405,12 @@ export class VerdictStore implements VerdictSource {
     this.spill = null;
     this.runs.length = 0;
     this.chunks = [];
+    this.writerBuffers = [];
+    this.spareBuffers = [];
+    this.runBuffer = null;
     this.inMemory = 0;
     this.total = 0;
+    this.tallies.clear();
   }
 }
 

@@ -1,0 +1,45 @@
+// Who the capture host is, from every connection's vantage and addresses. The report's histogram
+// counts that host's sockets (src/report/summary.ts), so the votes must be complete before the
+// summary pass; a VerdictStore counts them as verdicts are added, which saves the report a pass.
+
+import type { Vantage } from '../close/index.js';
+
+export class HostVotes {
+  readonly votes: Record<Vantage, number> = { client: 0, server: 0, between: 0, unknown: 0 };
+  private readonly clientIps = new Map<string, number>();
+  private readonly serverIps = new Map<string, number>();
+  /** Connections counted. */
+  count = 0;
+
+  add(vantage: Vantage, clientIp: string, serverIp: string): void {
+    this.votes[vantage]++;
+    this.clientIps.set(clientIp, (this.clientIps.get(clientIp) ?? 0) + 1);
+    this.serverIps.set(serverIp, (this.serverIps.get(serverIp) ?? 0) + 1);
+    this.count++;
+  }
+
+  /**
+   * Adds the votes of other connections. The order votes arrive in does not matter: no two
+   * addresses can both reach the 90% that host() asks for.
+   */
+  merge(other: HostVotes): void {
+    for (const k of Object.keys(this.votes) as Vantage[]) this.votes[k] += other.votes[k];
+    for (const [ip, n] of other.clientIps) this.clientIps.set(ip, (this.clientIps.get(ip) ?? 0) + n);
+    for (const [ip, n] of other.serverIps) this.serverIps.set(ip, (this.serverIps.get(ip) ?? 0) + n);
+    this.count += other.count;
+  }
+
+  vantage(): Vantage {
+    const votes = this.votes;
+    const known = (['client', 'server', 'between'] as Vantage[]).sort((a, b) => votes[b] - votes[a]);
+    return votes[known[0]] > 0 && votes[known[0]] >= 0.6 * (votes.client + votes.server + votes.between) ? known[0] : 'unknown';
+  }
+
+  /** The capture host: the address on the vantage's side of 90% of the connections, if any. */
+  host(vantage: Vantage): string | null {
+    if (vantage !== 'client' && vantage !== 'server') return null;
+    let best: string | null = null, bestCount = 0;
+    for (const [ip, n] of vantage === 'client' ? this.clientIps : this.serverIps) if (n > bestCount) { best = ip; bestCount = n; }
+    return bestCount >= 0.9 * this.count ? best : null;
+  }
+}

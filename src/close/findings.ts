@@ -49,6 +49,15 @@ function earliest(a: number, b: number): number {
   return Math.min(a, b);
 }
 
+/** Configured limits as text: the same few for every connection, so each is formatted once. */
+const limitTexts = new Map<number, string>();
+
+function limitText(us: number): string {
+  let text = limitTexts.get(us);
+  if (text === undefined) limitTexts.set(us, text = dur(us));
+  return text;
+}
+
 function finding(code: FindingCode, side: Side | null, atUs: number, detail: string): Finding {
   return { code, severity: SEVERITY[code], side, atUs, detail };
 }
@@ -198,13 +207,13 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     if (fw2 !== null && fw2 > options.finWait2LimitUs) {
       const ended = pf.finUs >= 0 ? `until ${peer}'s FIN` : anyRst ? 'until the RST' : 'and was still there when the capture ended';
       out.push(finding('long-fin-wait-2', side, f.finAckedUs,
-        `${side} was in FIN_WAIT_2 for ${dur(fw2)} ${ended} (limit ${dur(options.finWait2LimitUs)})`));
+        `${side} was in FIN_WAIT_2 for ${dur(fw2)} ${ended} (limit ${limitText(options.finWait2LimitUs)})`));
     }
     const cw = sides[d].durations.closeWait;
     if (cw !== null && cw > options.closeWaitLimitUs) {
       const how = f.finUs >= 0 ? 'before sending its FIN' : anyRst ? 'until the RST, without sending a FIN' : 'and had not closed when the capture ended';
       out.push(finding('long-close-wait', side, pf.finUs,
-        `${side} stayed in CLOSE_WAIT for ${dur(cw)} ${how} (limit ${dur(options.closeWaitLimitUs)}): its application was slow to call close()`));
+        `${side} stayed in CLOSE_WAIT for ${dur(cw)} ${how} (limit ${limitText(options.closeWaitLimitUs)}): its application was slow to call close()`));
     }
     if (f.dataAfterFin > 0) {
       const seg = conn.log.find((s) => s.dir === d && s.len > 0 && s.timeUs >= f.finUs && s.seq + s.len > f.finSeq);
@@ -224,7 +233,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     if (runs[d].stateAtReuse === 'TIME_WAIT') {
       const since = sides[d].changes.find((c) => c.state === 'TIME_WAIT')?.atUs ?? conn.reusedAtUs;
       out.push(finding('time-wait-reuse', side, conn.reusedAtUs,
-        `a new SYN reused the 4-tuple (connection #${conn.reusedById}) while ${side} had been in TIME_WAIT for ${dur(conn.reusedAtUs - since)} of ${dur(options.timeWaitUs)}`));
+        `a new SYN reused the 4-tuple (connection #${conn.reusedById}) while ${side} had been in TIME_WAIT for ${dur(conn.reusedAtUs - since)} of ${limitText(options.timeWaitUs)}`));
     }
     const h = halfClose(ctx, d);
     if (h !== null) out.push(h);

@@ -4,7 +4,7 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
 import { SEG_RETRANSMISSION, type Connection, type Dir, type Segment } from '../flow/index.js';
 import { formatDuration as dur } from '../common/duration.js';
-import { finTransmissions, type SideRun } from './machine.js';
+import type { SideRun } from './machine.js';
 import type { CloseOptions, Finding, FindingCode, Severity, Side, SideVerdict, Vantage } from './types.js';
 
 const SIDE: readonly Side[] = ['client', 'server'];
@@ -38,6 +38,24 @@ export interface FindingContext {
   vantage: Vantage;
   options: CloseOptions;
   activeCloser: Side | 'both' | null;
+}
+
+const BOTH_DIRS: readonly Dir[] = [0, 1];
+
+/** The earlier of two capture times, where a negative one never happened (negative when neither did). */
+function earliest(a: number, b: number): number {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return Math.min(a, b);
+}
+
+/** Configured limits as text: the same few for every connection, so each is formatted once. */
+const limitTexts = new Map<number, string>();
+
+function limitText(us: number): string {
+  let text = limitTexts.get(us);
+  if (text === undefined) limitTexts.set(us, text = dur(us));
+  return text;
 }
 
 function finding(code: FindingCode, side: Side | null, atUs: number, detail: string): Finding {
@@ -86,7 +104,7 @@ function lostFinalAck(ctx: FindingContext, p: Dir): Finding | null {
   const P = SIDE[p], A = SIDE[a];
   // Only a FIN sent from LAST_ACK or CLOSING waits for a "final" ACK: the peer closed first or both did.
   if (conn.dirs[p].finCount < 2 || !(ctx.activeCloser === A || ctx.activeCloser === 'both')) return null;
-  const fins = finTransmissions(conn, p);
+  const fins = ctx.runs[p].lossFins;
   if (fins.length < 2) return null;
   const f1 = fins[0], f2 = fins[1];
   const acks = acksOfPeerFin(conn, a);
@@ -113,7 +131,7 @@ function lostFinalAck(ctx: FindingContext, p: Dir): Finding | null {
 function finRetransmitted(ctx: FindingContext, d: Dir, explained: boolean): Finding | null {
   const f = ctx.conn.dirs[d];
   if (explained) return null;
-  const fins = finTransmissions(ctx.conn, d);
+  const fins = ctx.runs[d].lossFins;
   if (fins.length < 2) return null;
   const state = ctx.activeCloser === 'both' ? 'CLOSING' : ctx.activeCloser === SIDE[d] ? 'FIN_WAIT_1' : 'LAST_ACK';
   const last = fins[fins.length - 1].timeUs;
@@ -155,14 +173,14 @@ export function detectFindings(ctx: FindingContext): Finding[] {
   const end = conn.observedUntilUs;
   const anyFin = conn.dirs[0].finUs >= 0 || conn.dirs[1].finUs >= 0;
   const anyRst = conn.dirs[0].rstUs >= 0 || conn.dirs[1].rstUs >= 0;
-  const firstRst = [conn.dirs[0].rstUs, conn.dirs[1].rstUs].filter((t) => t >= 0).sort((a, b) => a - b)[0];
+  const firstRst = earliest(conn.dirs[0].rstUs, conn.dirs[1].rstUs);
 
   if (ctx.activeCloser === 'both') {
     out.push(finding('simultaneous-close', null, Math.max(conn.dirs[0].finUs, conn.dirs[1].finUs),
       `both sides sent FIN before having the other's (${dur(Math.abs(conn.dirs[0].finUs - conn.dirs[1].finUs))} apart at the capture point)`));
   }
 
-  for (const d of [0, 1] as Dir[]) {
+  for (const d of BOTH_DIRS) {
     const side = SIDE[d], peer = SIDE[1 - d];
     const f = conn.dirs[d], pf = conn.dirs[1 - d];
     const lost = lostFinalAck(ctx, d);
@@ -170,7 +188,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     // A FIN at the very end of the capture had no time to be acknowledged: call it unacked once
     // it was retransmitted, or 200 ms (the minimum RTO and the longest delayed ACK) went by.
     const unacked = f.finUs >= 0 && f.finAckedUs < 0 && !anyRst && conn.reusedAtUs < 0 &&
-      (finTransmissions(conn, d).length > 1 || end - f.finLastUs >= 200_000);
+      (runs[d].lossFins.length > 1 || end - f.finLastUs >= 200_000);
     // fin-unacked already says how often it was sent.
     const fr = finRetransmitted(ctx, d, lost !== null || unacked);
     if (fr !== null) out.push(fr);
@@ -189,13 +207,13 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     if (fw2 !== null && fw2 > options.finWait2LimitUs) {
       const ended = pf.finUs >= 0 ? `until ${peer}'s FIN` : anyRst ? 'until the RST' : 'and was still there when the capture ended';
       out.push(finding('long-fin-wait-2', side, f.finAckedUs,
-        `${side} was in FIN_WAIT_2 for ${dur(fw2)} ${ended} (limit ${dur(options.finWait2LimitUs)})`));
+        `${side} was in FIN_WAIT_2 for ${dur(fw2)} ${ended} (limit ${limitText(options.finWait2LimitUs)})`));
     }
     const cw = sides[d].durations.closeWait;
     if (cw !== null && cw > options.closeWaitLimitUs) {
       const how = f.finUs >= 0 ? 'before sending its FIN' : anyRst ? 'until the RST, without sending a FIN' : 'and had not closed when the capture ended';
       out.push(finding('long-close-wait', side, pf.finUs,
-        `${side} stayed in CLOSE_WAIT for ${dur(cw)} ${how} (limit ${dur(options.closeWaitLimitUs)}): its application was slow to call close()`));
+        `${side} stayed in CLOSE_WAIT for ${dur(cw)} ${how} (limit ${limitText(options.closeWaitLimitUs)}): its application was slow to call close()`));
     }
     if (f.dataAfterFin > 0) {
       const seg = conn.log.find((s) => s.dir === d && s.len > 0 && s.timeUs >= f.finUs && s.seq + s.len > f.finSeq);
@@ -215,7 +233,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     if (runs[d].stateAtReuse === 'TIME_WAIT') {
       const since = sides[d].changes.find((c) => c.state === 'TIME_WAIT')?.atUs ?? conn.reusedAtUs;
       out.push(finding('time-wait-reuse', side, conn.reusedAtUs,
-        `a new SYN reused the 4-tuple (connection #${conn.reusedById}) while ${side} had been in TIME_WAIT for ${dur(conn.reusedAtUs - since)} of ${dur(options.timeWaitUs)}`));
+        `a new SYN reused the 4-tuple (connection #${conn.reusedById}) while ${side} had been in TIME_WAIT for ${dur(conn.reusedAtUs - since)} of ${limitText(options.timeWaitUs)}`));
     }
     const h = halfClose(ctx, d);
     if (h !== null) out.push(h);
@@ -237,7 +255,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
       Math.max(conn.dirs[0].finAckedUs, conn.dirs[1].finAckedUs) <= r.rstUs;
     if (closeDone) {
       // nothing: reported by the TIME_WAIT findings when it matters
-    } else if (anyFin && Math.min(...[conn.dirs[0].finUs, conn.dirs[1].finUs].filter((t) => t >= 0)) <= r.rstUs) {
+    } else if (anyFin && earliest(conn.dirs[0].finUs, conn.dirs[1].finUs) <= r.rstUs) {
       const gone = !r.rstWithAck && sides[d].changes.some((c) => c.state === 'FIN_WAIT_2')
         ? `; ${side}'s socket was already gone (an orphaned FIN_WAIT_2 socket is dropped silently after tcp_fin_timeout)` : '';
       out.push(finding('reset-after-fin', side, r.rstUs, `the close began with FIN but ${side} ended it with a ${shape}${gone}`));

@@ -1,7 +1,9 @@
 // Public entry of the close stage: connection -> verdict.
 
 import { formatAddress } from '../decode/index.js';
-import { SEG_FOLDED, SEG_RETRANSMISSION, type Connection, type Dir, type DirectionFacts } from '../flow/index.js';
+import {
+  SEG_FOLDED, SEG_RETRANSMISSION, type Connection, type Dir, type DirectionFacts, type Segment,
+} from '../flow/index.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
 import { activeCloserOf, detectFindings } from './findings.js';
 import { runStateMachines, stateAt, type StateChange } from './machine.js';
@@ -27,59 +29,77 @@ export const TIME_WAIT_BY_OS: Record<string, number> = {
   linux: 60_000_000, bsd: 60_000_000, macos: 30_000_000, windows: 240_000_000, solaris: 120_000_000,
 };
 
-const DURATION_STATE: Partial<Record<TcpState, keyof SideDurations>> = {
-  FIN_WAIT_1: 'finWait1', FIN_WAIT_2: 'finWait2', CLOSING: 'closing', TIME_WAIT: 'timeWait',
-  CLOSE_WAIT: 'closeWait', LAST_ACK: 'lastAck',
-};
-
 /** Time spent in each close state, up to `untilUs` (what the capture observed). */
 function durations(changes: readonly StateChange[], untilUs: number): SideDurations {
   const out: SideDurations = { finWait1: null, finWait2: null, closing: null, timeWait: null, closeWait: null, lastAck: null };
   for (let i = 0; i < changes.length; i++) {
-    const key = DURATION_STATE[changes[i].state];
-    if (key === undefined || changes[i].atUs > untilUs) continue;
+    const c = changes[i];
+    if (c.atUs > untilUs) continue;
     const end = Math.min(i + 1 < changes.length ? changes[i + 1].atUs : untilUs, untilUs);
-    out[key] = (out[key] ?? 0) + Math.max(0, end - changes[i].atUs);
+    addDuration(out, c.state, Math.max(0, end - c.atUs));
   }
   return out;
 }
 
+/** Adds time to a close state's duration (other states are not counted). A switch, not a key by name: it runs for every state change. */
+function addDuration(out: SideDurations, state: TcpState, us: number): void {
+  switch (state) {
+    case 'FIN_WAIT_1': out.finWait1 = (out.finWait1 ?? 0) + us; break;
+    case 'FIN_WAIT_2': out.finWait2 = (out.finWait2 ?? 0) + us; break;
+    case 'CLOSING': out.closing = (out.closing ?? 0) + us; break;
+    case 'TIME_WAIT': out.timeWait = (out.timeWait ?? 0) + us; break;
+    case 'CLOSE_WAIT': out.closeWait = (out.closeWait ?? 0) + us; break;
+    case 'LAST_ACK': out.lastAck = (out.lastAck ?? 0) + us; break;
+    default: break;
+  }
+}
+
+/** When a side that was in TIME_WAIT at `untilUs` leaves it: the first change after TIME_WAIT and after `untilUs`. */
+function timeWaitEnd(changes: readonly StateChange[], untilUs: number): number | null {
+  for (let i = 1; i < changes.length; i++) {
+    if (changes[i - 1].state === 'TIME_WAIT' && changes[i].atUs > untilUs) return changes[i].atUs;
+  }
+  return null;
+}
+
 function sideVerdict(changes: StateChange[], untilUs: number): SideVerdict {
   const finalState = stateAt(changes, untilUs);
-  let timeWaitEndsUs: number | null = null;
-  if (finalState === 'TIME_WAIT') {
-    const out = changes.find((c, i) => i > 0 && changes[i - 1].state === 'TIME_WAIT' && c.atUs > untilUs);
-    timeWaitEndsUs = out?.atUs ?? null;
-  }
+  const timeWaitEndsUs = finalState === 'TIME_WAIT' ? timeWaitEnd(changes, untilUs) : null;
   return { changes, finalState, timeWaitEndsUs, durations: durations(changes, untilUs) };
 }
 
 /**
- * The shortest round trip from the capture point to the endpoint of direction `to` and back: a
- * segment toward it, and the first segment from it that acknowledges it. The handshake gives the
- * first sample (SYN -> SYN-ACK, SYN-ACK -> ACK); data and FINs add more, and the minimum drops
- * the samples inflated by delayed ACKs or a busy path.
+ * The shortest round trips from the capture point to each endpoint and back, [toward the server,
+ * toward the client]: a segment toward the endpoint, and the first segment from it that
+ * acknowledges it. The handshake gives the first sample (SYN -> SYN-ACK, SYN-ACK -> ACK); data and
+ * FINs add more, and the minimum drops the samples inflated by delayed ACKs or a busy path.
+ * Infinity where there is no sample. Both directions in one pass over the log.
  */
-function roundTripToward(conn: Connection, to: Dir): number {
-  const from: Dir = to === 0 ? 1 : 0;
-  let best = Infinity;
-  const log = conn.log;
+function roundTrips(log: readonly Segment[]): [number, number] {
+  const best: [number, number] = [Infinity, Infinity];
   for (let i = 0; i < log.length; i++) {
     const s = log[i];
-    if (s.dir !== from || (s.marks & (SEG_FOLDED | SEG_RETRANSMISSION)) !== 0) continue;
+    if ((s.marks & (SEG_FOLDED | SEG_RETRANSMISSION)) !== 0) continue;
     const control = (s.flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0;
     if (s.len === 0 && control === 0) continue;
+    const to: Dir = s.dir === 0 ? 1 : 0;
     const end = (s.flags & TCP_SYN) !== 0 ? s.seq + 1 : s.seq + s.len + control;
-    for (let j = i + 1; j < log.length; j++) {
-      const r = log[j];
-      if (r.dir !== to || r.ack < 0 || (r.flags & TCP_RST) !== 0) continue;
-      if (r.ack >= end) {
-        if ((r.marks & SEG_FOLDED) === 0) best = Math.min(best, r.timeUs - s.timeUs);
-        break;
-      }
+    const answer = firstAckFrom(log, to, i + 1, end);
+    if (answer !== undefined && (answer.marks & SEG_FOLDED) === 0) {
+      // best[0] is toward the server: the round trips of what the client (dir 0) sent.
+      best[s.dir] = Math.min(best[s.dir], answer.timeUs - s.timeUs);
     }
   }
   return best;
+}
+
+/** The first segment from `d`, at `from` or later in the log, whose ACK reaches `end` (RSTs aside). */
+function firstAckFrom(log: readonly Segment[], d: Dir, from: number, end: number): Segment | undefined {
+  for (let j = from; j < log.length; j++) {
+    const r = log[j];
+    if (r.dir === d && r.ack >= 0 && (r.flags & TCP_RST) === 0 && r.ack >= end) return r;
+  }
+  return undefined;
 }
 
 /**
@@ -88,13 +108,37 @@ function roundTripToward(conn: Connection, to: Dir): number {
  * large. Loopback (both under 100 µs together) cannot tell.
  */
 function vantageOf(conn: Connection): { vantage: Vantage; gaps: [number, number] | null } {
-  const towardServer = roundTripToward(conn, 1), towardClient = roundTripToward(conn, 0);
+  const gaps = roundTrips(conn.log);
+  const [towardServer, towardClient] = gaps;
   if (!Number.isFinite(towardServer) || !Number.isFinite(towardClient)) return { vantage: 'unknown', gaps: null };
-  const gaps: [number, number] = [towardServer, towardClient];
   if (towardServer + towardClient < 100) return { vantage: 'unknown', gaps };
   const ratio = towardServer / (towardServer + towardClient);
   return { vantage: ratio > 0.8 ? 'client' : ratio < 0.2 ? 'server' : 'between', gaps };
 }
+
+/**
+ * Address text, kept for the last address it was asked for: a capture's connections mostly share
+ * their server's address, often their client's too, and formatting every one anew took a quarter
+ * of analyzeConnection's own time.
+ */
+class AddressText {
+  private family: 4 | 6 | 0 = 0;
+  private readonly words = new Uint32Array(4);
+  private text = '';
+
+  of(family: 4 | 6, words: Uint32Array): string {
+    const w = this.words;
+    if (family !== this.family || words[0] !== w[0] || words[1] !== w[1] || words[2] !== w[2] || words[3] !== w[3]) {
+      this.family = family;
+      w.set(words);
+      this.text = formatAddress(family, words);
+    }
+    return this.text;
+  }
+}
+
+const clientAddress = new AddressText();
+const serverAddress = new AddressText();
 
 function directionSummary(f: DirectionFacts): DirectionSummary {
   return {
@@ -129,8 +173,8 @@ export function analyzeConnection(conn: Connection, options: CloseOptions = DEFA
     id: conn.id,
     input: conn.input,
     family: conn.family,
-    client: { ip: formatAddress(conn.family, conn.addrs[0]), port: conn.ports[0] },
-    server: { ip: formatAddress(conn.family, conn.addrs[1]), port: conn.ports[1] },
+    client: { ip: clientAddress.of(conn.family, conn.addrs[0]), port: conn.ports[0] },
+    server: { ip: serverAddress.of(conn.family, conn.addrs[1]), port: conn.ports[1] },
     roleReason: conn.roleReason,
     startUs: conn.firstUs,
     endUs: conn.lastUs,

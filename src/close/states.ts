@@ -67,10 +67,47 @@ export const TRANSITIONS: Table = {
   CLOSED: {},
 };
 
+/** Every event, in the order of TcpEventId. */
+export const TCP_EVENTS: readonly TcpEvent[] = [
+  'sendSyn', 'sendSynAck', 'recvSynAck', 'recvAck', 'sendFin', 'recvFin', 'recvAckOfFin', 'sendRst',
+  'recvRst', 'timeout', 'reuse',
+];
+
+/**
+ * A state as its index in TCP_STATES, and an event as its index in TCP_EVENTS: the replay runs
+ * millions of transitions, and a lookup in a table of small integers costs a fraction of one by
+ * name.
+ */
+export const enum StateId {
+  None = -1,
+  LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSING, TIME_WAIT,
+  CLOSE_WAIT, LAST_ACK, CLOSED,
+}
+
+export const enum TcpEventId {
+  sendSyn, sendSynAck, recvSynAck, recvAck, sendFin, recvFin, recvAckOfFin, sendRst, recvRst,
+  timeout, reuse,
+}
+
+/** TRANSITIONS as one array: NEXT_STATE[from * TCP_EVENTS.length + event], StateId.None for none. */
+const NEXT_STATE: Int8Array = (() => {
+  const table = new Int8Array(TCP_STATES.length * TCP_EVENTS.length).fill(StateId.None);
+  TCP_STATES.forEach((from, i) => TCP_EVENTS.forEach((event, e) => {
+    const to = nextState(from, event);
+    if (to !== null) table[i * TCP_EVENTS.length + e] = TCP_STATES.indexOf(to);
+  }));
+  return table;
+})();
+
 export function nextState(state: TcpState, event: TcpEvent): TcpState | null {
   // Whatever state the old socket was in, a connection that took over its 4-tuple ends it.
   if (event === 'reuse') return state === 'CLOSED' ? null : 'CLOSED';
   return TRANSITIONS[state]?.[event] ?? null;
+}
+
+/** nextState() by index: the state an event leads to, or StateId.None when it changes nothing. */
+export function nextStateId(state: StateId, event: TcpEventId): StateId {
+  return state === StateId.None ? StateId.None : NEXT_STATE[state * TCP_EVENTS.length + event];
 }
 
 /** States in which the endpoint still holds a socket that has begun closing. */

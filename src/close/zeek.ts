@@ -127,11 +127,11 @@ function runHolds(conn: Connection, d: Dir, runDir: Dir, timeUs: number, lastTim
  */
 export function zeekEndpoints(conn: Connection, originator: Dir = 0): ZeekEndpoints {
   const m = newZeekEndpoints();
-  const side = (dir: Dir): Dir => (dir === originator ? 0 : 1);
-  const ours = (d: Dir): Dir => (d === 0 ? originator : originator === 0 ? 1 : 0);
-  for (const seg of conn.log) {
+  const log = conn.log;
+  for (let i = 0; i < log.length; i++) {
+    const seg = log[i];
     if ((seg.marks & SEG_FOLDED) === 0) {
-      zeekEndpointStep(m, side(seg.dir), seg.flags, seg.len);
+      zeekEndpointStep(m, relabel(seg.dir, originator), seg.flags, seg.len);
       continue;
     }
     // A folded run has no SYN/FIN/RST, so it matters only to a side still INACTIVE (its first
@@ -139,13 +139,23 @@ export function zeekEndpoints(conn: Connection, originator: Dir = 0): ZeekEndpoi
     // from seg.dir; the other side may have packets in it too. Only "payload or not" matters to
     // Zeek; for the other side we take whether it sent any payload at all.
     const plainFlags = seg.flags & ~CONTROL;
-    for (const d of [0, 1] as const) {
-      const dir = ours(d);
+    for (const d of BOTH_SIDES) {
+      const dir = relabel(d, originator);
       if (m.state[d] !== 'INACTIVE' || !runHolds(conn, dir, seg.dir, seg.timeUs, seg.lastTimeUs)) continue;
       zeekEndpointStep(m, d, plainFlags, dir === seg.dir ? seg.len : conn.dirs[dir].bytes);
     }
   }
   return m;
+}
+
+const BOTH_SIDES: readonly Dir[] = [0, 1];
+
+/**
+ * Our direction `d` as Zeek's side (0 = originator) when Zeek's originator is our direction
+ * `originator`. The swap is its own inverse: it also turns Zeek's side back into our direction.
+ */
+function relabel(d: Dir, originator: Dir): Dir {
+  return d === originator ? 0 : 1;
 }
 
 /**

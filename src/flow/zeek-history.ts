@@ -36,31 +36,32 @@ export class ZeekHistoryState {
   }
 }
 
-function letter(ch: string, dir: Dir): string {
-  return dir === 0 ? ch.toUpperCase() : ch;
-}
+/** A history letter as [originator's (upper case), responder's]: made once, not per packet. */
+type Letter = readonly [string, string];
+const A: Letter = ['A', 'a'], D: Letter = ['D', 'd'], F: Letter = ['F', 'f'], H: Letter = ['H', 'h'], I: Letter = ['I', 'i'];
+const Q: Letter = ['Q', 'q'], R: Letter = ['R', 'r'], S: Letter = ['S', 's'], T: Letter = ['T', 't'], W: Letter = ['W', 'w'];
 
-function onceLetter(state: ZeekHistoryState, bit: number, ch: string, dir: Dir): void {
+function onceLetter(state: ZeekHistoryState, bit: number, letter: Letter, dir: Dir): void {
   const b = dir === 0 ? bit : bit << 4;
   if ((state.once & b) !== 0) return;
   state.once |= b;
-  state.history += letter(ch, dir);
+  state.history += letter[dir];
 }
 
-function seqLetter(state: ZeekHistoryState, kind: number, ch: string, dir: Dir, seq: number): void {
+function seqLetter(state: ZeekHistoryState, kind: number, letter: Letter, dir: Dir, seq: number): void {
   const i = kind * 2 + dir;
   // A plain retransmission of the same SYN/FIN/RST adds no letter.
   if (state.lastSeq[i] === seq) return;
   state.lastSeq[i] = seq;
-  state.history += letter(ch, dir);
+  state.history += letter[dir];
 }
 
 /** Zeek's logarithmic letters: the 1st, 10th, 100th ... occurrence adds one. */
-function logLetter(state: ZeekHistoryState, counts: number[], thresholds: number[], ch: string, dir: Dir): void {
+function logLetter(state: ZeekHistoryState, counts: number[], thresholds: number[], letter: Letter, dir: Dir): void {
   counts[dir]++;
   if (counts[dir] >= thresholds[dir]) {
     thresholds[dir] *= 10;
-    state.history += letter(ch, dir);
+    state.history += letter[dir];
   }
 }
 
@@ -74,24 +75,24 @@ export function recordHistory(
   const rst = (flags & TCP_RST) !== 0;
   const n = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
   if (n > 1) {
-    if (fin && rst) onceLetter(state, ONCE_I, 'i', dir);
-    else onceLetter(state, ONCE_Q, 'q', dir);
+    if (fin && rst) onceLetter(state, ONCE_I, I, dir);
+    else onceLetter(state, ONCE_Q, Q, dir);
   } else if (syn) {
-    if ((flags & TCP_ACK) !== 0) seqLetter(state, K_H, 'h', dir, seq);
-    else seqLetter(state, K_S, 's', dir, seq);
+    if ((flags & TCP_ACK) !== 0) seqLetter(state, K_H, H, dir, seq);
+    else seqLetter(state, K_S, S, dir, seq);
   } else if (fin) {
-    seqLetter(state, K_F, 'f', dir, seq);
+    seqLetter(state, K_F, F, dir, seq);
   } else if (rst) {
-    seqLetter(state, K_R, 'r', dir, seq);
+    seqLetter(state, K_R, R, dir, seq);
   } else if (payloadLength > 0) {
-    onceLetter(state, ONCE_D, 'd', dir);
+    onceLetter(state, ONCE_D, D, dir);
   } else if ((flags & TCP_ACK) !== 0) {
-    onceLetter(state, ONCE_A, 'a', dir);
+    onceLetter(state, ONCE_A, A, dir);
   }
   if (retransmission && payloadLength > 0) {
-    logLetter(state, state.retransCount, state.retransThreshold, 't', dir);
+    logLetter(state, state.retransCount, state.retransThreshold, T, dir);
   }
   if (window === 0 && !rst && !syn) {
-    logLetter(state, state.zeroWindowCount, state.zeroWindowThreshold, 'w', dir);
+    logLetter(state, state.zeroWindowCount, state.zeroWindowThreshold, W, dir);
   }
 }

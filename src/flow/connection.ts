@@ -64,6 +64,18 @@ const PACKED = 8;
 
 const packBits = (dir: Dir, flags: number, marks: number, window: number): number => window * 131072 + dir * 65536 + flags * 128 + marks;
 
+// The previous packet of a direction, as kept for duplicate detection (FlowConnection.previous).
+const PREV_SEQ = 0;
+const PREV_ACK = 1;
+const PREV_FLAGS = 2;
+const PREV_LEN = 3;
+const PREV_IP_ID = 4;
+const PREV_TS_VAL = 5;
+const PREV_WINDOW = 6;
+const PREV_TIME = 7;
+const PREV_SACK = 8;
+const PREV_WORDS = 9;
+
 /** A logged segment, always built in this one shape (the close stage's loops stay monomorphic). */
 function newSegment(): Segment {
   return { dir: 0, packet: 0, timeUs: 0, flags: 0, marks: 0, seq: 0, ack: 0, len: 0, window: 0, count: 1, lastTimeUs: 0 };
@@ -111,9 +123,8 @@ export class FlowConnection implements Connection {
   zeekClosedUs = -1;
 
   // --- table internals (not part of the Connection contract)
-  /** Hash of the 4-tuple (symmetric), and the next connection in the same bucket. */
+  /** Hash of the 4-tuple (symmetric), the TupleIndex's key. */
   hash = 0;
-  nextInBucket: FlowConnection | null = null;
   /** Links in the table's recency list (open or closed list). */
   newer: FlowConnection | null = null;
   older: FlowConnection | null = null;
@@ -122,16 +133,14 @@ export class FlowConnection implements Connection {
   /** Base sequence known for a direction (from its SYN, its first segment, or the peer's ACK). */
   private readonly baseKnown = [false, false];
   private packetCount = 0;
-  /** The previous packet of each direction, to recognise a capture's duplicate frames. */
-  private readonly lastSeq = [-1, -1];
-  private readonly lastAck = [-1, -1];
-  private readonly lastFlags = [-1, -1];
-  private readonly lastLen = [-1, -1];
-  private readonly lastIpId = [-1, -1];
-  private readonly lastTsVal = [-1, -1];
-  private readonly lastWindow = [-1, -1];
-  private readonly lastTimeUs = [-1, -1];
-  private readonly lastSack = [-1, -1];
+  /**
+   * The previous packet of each direction (PREV_* fields at dir * PREV_WORDS), to recognise a
+   * capture's duplicate frames. One array rather than one per field: it is read and written for
+   * every packet, and with thousands of live connections each extra object is a cache miss. A plain
+   * array, not a Float64Array: one this size would get an off-heap buffer, which costs the garbage
+   * collector more for every connection.
+   */
+  private readonly previous: number[] = new Array<number>(2 * PREV_WORDS).fill(-1);
   /** Segments logged individually since the close began. */
   private closeLogged = 0;
   private readonly zeek = new ZeekHistoryState();
@@ -147,8 +156,8 @@ export class FlowConnection implements Connection {
     this.id = id;
     this.input = input;
     this.family = view.ipVersion === 6 ? 6 : 4;
-    this.addrs[0].set(clientIsSource ? view.src : view.dst);
-    this.addrs[1].set(clientIsSource ? view.dst : view.src);
+    copyAddress(this.addrs[0], clientIsSource ? view.src : view.dst);
+    copyAddress(this.addrs[1], clientIsSource ? view.dst : view.src);
     this.ports[0] = clientIsSource ? view.srcPort : view.dstPort;
     this.ports[1] = clientIsSource ? view.dstPort : view.srcPort;
     this.roleReason = roleReason;
@@ -159,7 +168,8 @@ export class FlowConnection implements Connection {
     resetDirection(this.dirs[0]);
     resetDirection(this.dirs[1]);
     this.logLength = 0;
-    this.logObjects.length = 0;
+    // Usually empty already (releaseSegments); setting `length` is a runtime call even then.
+    if (this.logObjects.length !== 0) this.logObjects.length = 0;
     this.logCurrent = true;
     this.foldedPackets = 0;
     this.previousId = null;
@@ -169,15 +179,11 @@ export class FlowConnection implements Connection {
     this.observedUntilUs = -1;
     this.zeekClosedUs = -1;
     this.hash = 0;
-    this.nextInBucket = this.newer = this.older = null;
+    this.newer = this.older = null;
     this.closed = false;
     this.baseKnown[0] = this.baseKnown[1] = false;
     this.packetCount = 0;
-    this.lastSeq[0] = this.lastSeq[1] = this.lastAck[0] = this.lastAck[1] = -1;
-    this.lastFlags[0] = this.lastFlags[1] = this.lastLen[0] = this.lastLen[1] = -1;
-    this.lastIpId[0] = this.lastIpId[1] = this.lastTsVal[0] = this.lastTsVal[1] = -1;
-    this.lastWindow[0] = this.lastWindow[1] = this.lastTimeUs[0] = this.lastTimeUs[1] = -1;
-    this.lastSack[0] = this.lastSack[1] = -1;
+    this.previous.fill(-1);
     this.closeLogged = 0;
     this.zeek.reset();
     // Zeek marks a flipped originator with '^' (see the conformance README).
@@ -192,9 +198,9 @@ export class FlowConnection implements Connection {
 
   /** Hands the segments back to the pool; the connection must not be read again until start(). */
   releaseSegments(): void {
-    const pool = this.segmentPool;
-    if (pool !== null) for (let i = 0; i < this.logObjects.length; i++) pool.push(this.logObjects[i]);
-    this.logObjects.length = 0;
+    const pool = this.segmentPool, segments = this.logObjects;
+    // Popped one by one: cheaper than `length = 0`, a runtime call, for a log of a few segments.
+    for (let seg = segments.pop(); seg !== undefined; seg = segments.pop()) pool?.push(seg);
     this.logLength = 0;
     this.logCurrent = true;
   }
@@ -379,20 +385,21 @@ export class FlowConnection implements Connection {
     const tsVal = view.hasTimestamp ? view.tsVal : -1;
     // Duplicate ACKs of a loss episode differ in their SACK blocks.
     const sack = view.sackBlockCount > 0 ? view.sackBlocks[1] : -1;
-    const same = this.lastSeq[dir] === view.seq && this.lastAck[dir] === view.ack && this.lastFlags[dir] === view.flags &&
-      this.lastLen[dir] === view.payloadLength && this.lastIpId[dir] === view.ipId && this.lastTsVal[dir] === tsVal &&
-      this.lastWindow[dir] === view.window && this.lastSack[dir] === sack;
-    const dt = timeUs - this.lastTimeUs[dir];
+    const prev = this.previous, at = dir * PREV_WORDS;
+    const same = prev[at + PREV_SEQ] === view.seq && prev[at + PREV_ACK] === view.ack && prev[at + PREV_FLAGS] === view.flags &&
+      prev[at + PREV_LEN] === view.payloadLength && prev[at + PREV_IP_ID] === view.ipId && prev[at + PREV_TS_VAL] === tsVal &&
+      prev[at + PREV_WINDOW] === view.window && prev[at + PREV_SACK] === sack;
+    const dt = timeUs - prev[at + PREV_TIME];
     const duplicate = same && dt >= 0 && (dt < 2_000 || (view.ipId > 0 && dt < 1_000_000));
-    this.lastSeq[dir] = view.seq;
-    this.lastAck[dir] = view.ack;
-    this.lastFlags[dir] = view.flags;
-    this.lastLen[dir] = view.payloadLength;
-    this.lastIpId[dir] = view.ipId;
-    this.lastTsVal[dir] = tsVal;
-    this.lastWindow[dir] = view.window;
-    this.lastTimeUs[dir] = timeUs;
-    this.lastSack[dir] = sack;
+    prev[at + PREV_SEQ] = view.seq;
+    prev[at + PREV_ACK] = view.ack;
+    prev[at + PREV_FLAGS] = view.flags;
+    prev[at + PREV_LEN] = view.payloadLength;
+    prev[at + PREV_IP_ID] = view.ipId;
+    prev[at + PREV_TS_VAL] = tsVal;
+    prev[at + PREV_WINDOW] = view.window;
+    prev[at + PREV_TIME] = timeUs;
+    prev[at + PREV_SACK] = sack;
     return duplicate;
   }
 
@@ -448,4 +455,12 @@ export class FlowConnection implements Connection {
 
 function sameAddr(a: Uint32Array, b: Uint32Array): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
+/** Four words, copied one by one: TypedArray.prototype.set costs a builtin call per address. */
+function copyAddress(to: Uint32Array, from: Uint32Array): void {
+  to[0] = from[0];
+  to[1] = from[1];
+  to[2] = from[2];
+  to[3] = from[3];
 }

@@ -4,6 +4,7 @@
 
 import { DecodeKind, TCP_ACK, TCP_SYN, type PacketView } from '../decode/packet-view.js';
 import { FlowConnection, FlowPool } from './connection.js';
+import { TupleIndex, tupleHash } from './tuple-index.js';
 import {
   DEFAULT_FLOW_OPTIONS, type Connection, type Dir, type FlowOptions, type FlowStats, type RoleReason,
 } from './types.js';
@@ -41,30 +42,6 @@ function quietAfterReset(conn: FlowConnection, nowUs: number): boolean {
   return (conn.dirs[0].rstUs >= 0 || conn.dirs[1].rstUs >= 0) && nowUs - conn.lastUs > ZEEK_TIMER_US;
 }
 
-/** Symmetric 31-bit hash of a 4-tuple: both directions land in the same bucket. */
-function tupleHash(view: PacketView): number {
-  const s = view.src, d = view.dst;
-  let hs = Math.imul(s[0] ^ Math.imul(s[1], 0x9e3779b1) ^ Math.imul(s[2], 0x85ebca6b) ^ Math.imul(s[3], 0xc2b2ae35), 0x27d4eb2f);
-  hs ^= Math.imul(view.srcPort + 1, 0x165667b1);
-  let hd = Math.imul(d[0] ^ Math.imul(d[1], 0x9e3779b1) ^ Math.imul(d[2], 0x85ebca6b) ^ Math.imul(d[3], 0xc2b2ae35), 0x27d4eb2f);
-  hd ^= Math.imul(view.dstPort + 1, 0x165667b1);
-  let h = hs ^ hd;
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return h & 0x3fffffff;
-}
-
-function matches(c: FlowConnection, view: PacketView): boolean {
-  const a = c.addrs[0], b = c.addrs[1], s = view.src, d = view.dst;
-  if (view.srcPort === c.ports[0] && view.dstPort === c.ports[1] &&
-    s[0] === a[0] && s[1] === a[1] && s[2] === a[2] && s[3] === a[3] &&
-    d[0] === b[0] && d[1] === b[1] && d[2] === b[2] && d[3] === b[3]) return true;
-  return view.srcPort === c.ports[1] && view.dstPort === c.ports[0] &&
-    s[0] === b[0] && s[1] === b[1] && s[2] === b[2] && s[3] === b[3] &&
-    d[0] === a[0] && d[1] === a[1] && d[2] === a[2] && d[3] === a[3];
-}
-
 /** A doubly linked recency list, least recently active at `oldest`. */
 class RecencyList {
   oldest: FlowConnection | null = null;
@@ -93,7 +70,7 @@ class RecencyList {
 export class FlowTable {
   readonly options: FlowOptions;
   readonly stats: FlowStats = { connections: 0, reused: 0, evicted: 0, idleFinished: 0, peakLive: 0, timeWentBackwards: 0 };
-  private readonly buckets = new Map<number, FlowConnection>();
+  private readonly index = new TupleIndex();
   private readonly open = new RecencyList();
   private readonly closed = new RecencyList();
   private readonly onFinished: ConnectionHandler;
@@ -125,8 +102,8 @@ export class FlowTable {
     this.expire();
 
     const hash = tupleHash(view);
-    let conn = this.buckets.get(hash) ?? null;
-    while (conn !== null && !matches(conn, view)) conn = conn.nextInBucket;
+    const found = this.index.find(view, hash);
+    let conn = found;
 
     if (conn !== null && this.options.zeekBoundaries && zeekTimedOut(conn, timeUs)) {
       this.finish(conn, 'zeek-timeout');
@@ -137,8 +114,7 @@ export class FlowTable {
     }
     const isSyn = (view.flags & TCP_SYN) !== 0 && (view.flags & TCP_ACK) === 0;
     if (conn !== null && isSyn) {
-      const dir = conn.directionOf(view);
-      if (this.startsNewConnection(conn, dir, view)) {
+      if (this.startsNewConnection(conn, this.index.foundDirection, view)) {
         // The old one is finished before the new one exists: making room for the new one must not
         // be able to evict the old one, which would finish it twice.
         const old = conn;
@@ -152,12 +128,17 @@ export class FlowTable {
     }
     if (conn === null) conn = this.create(view, hash, timeUs, packet, input);
 
-    const dir: Dir = conn.directionOf(view);
+    // The index already knows which way a found connection's packet goes.
+    const dir: Dir = conn === found ? this.index.foundDirection : conn.directionOf(view);
     conn.update(view, dir, timeUs, packet, this.options.closeLogLimit);
-    const list = conn.closed ? this.closed : this.open;
-    list.remove(conn);
+    const from = conn.closed ? this.closed : this.open;
     if (!conn.closed && conn.isClosed()) conn.closed = true;
-    (conn.closed ? this.closed : this.open).append(conn);
+    const to = conn.closed ? this.closed : this.open;
+    // Consecutive packets of one connection leave the lists as they are (no neighbours touched).
+    if (from !== to || to.newest !== conn) {
+      from.remove(conn);
+      to.append(conn);
+    }
     if (this.finishedNow.length > 0) this.recycleFinished();
   }
 
@@ -219,8 +200,7 @@ export class FlowTable {
       : new FlowConnection(this.nextId++, input, view, clientIsSource, reason, timeUs, packet);
     if (spare === undefined && this.pool !== null) conn.useSegmentPool(this.pool.segments);
     conn.hash = hash;
-    conn.nextInBucket = this.buckets.get(hash) ?? null;
-    this.buckets.set(hash, conn);
+    this.index.insert(conn);
     this.open.append(conn);
     this.stats.connections++;
     if (this.live > this.stats.peakLive) this.stats.peakLive = this.live;
@@ -256,7 +236,7 @@ export class FlowTable {
 
   private finish(conn: FlowConnection, reason: Connection['endReason']): void {
     (conn.closed ? this.closed : this.open).remove(conn);
-    this.unlink(conn);
+    this.index.remove(conn);
     conn.endReason = reason;
     conn.observedUntilUs = Math.max(this.nowUs, conn.lastUs);
     this.onFinished(conn);
@@ -264,23 +244,12 @@ export class FlowTable {
   }
 
   private recycleFinished(): void {
-    for (const c of this.finishedNow) {
-      c.releaseSegments();
-      this.pool!.connections.push(c);
+    const finished = this.finishedNow;
+    for (let i = 0; i < finished.length; i++) {
+      finished[i].releaseSegments();
+      this.pool!.connections.push(finished[i]);
     }
-    this.finishedNow.length = 0;
-  }
-
-  private unlink(conn: FlowConnection): void {
-    const head = this.buckets.get(conn.hash) ?? null;
-    if (head === conn) {
-      if (conn.nextInBucket === null) this.buckets.delete(conn.hash);
-      else this.buckets.set(conn.hash, conn.nextInBucket);
-    } else {
-      let p = head;
-      while (p !== null && p.nextInBucket !== conn) p = p.nextInBucket;
-      if (p !== null) p.nextInBucket = conn.nextInBucket;
-    }
-    conn.nextInBucket = null;
+    // Popping is cheaper than `length = 0`, which is a runtime call.
+    while (finished.length > 0) finished.pop();
   }
 }

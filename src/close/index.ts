@@ -190,7 +190,7 @@ export function analyzeConnection(conn: Connection, options: CloseOptions = DEFA
     sides: { client: sides[0], server: sides[1] },
     zeek: { connState: zeekConnState(conn), history: conn.history },
     findings,
-    segments: keepSegments ? conn.log.slice() : null,
+    segments: keepSegments ? conn.segmentLog() : null,
     foldedPackets: conn.foldedPackets,
   };
 }

@@ -1,4 +1,4 @@
-import type { Segment } from '../flow/index.js';
+import type { SegmentLog } from '../flow/index.js';
 import type { StateChange } from './machine.js';
 import type { TcpState } from './states.js';
 
@@ -90,7 +90,7 @@ export interface Verdict {
   sides: { client: SideVerdict; server: SideVerdict };
   zeek: { connState: string; history: string };
   findings: Finding[];
-  /** The segment log (for the ladder diagram); dropped by batch reports that do not need it. */
-  segments: Segment[] | null;
+  /** The segment log (for the ladder diagram), kept packed; dropped by batch reports that do not need it. */
+  segments: SegmentLog | null;
   foldedPackets: number;
 }

@@ -10,6 +10,9 @@ import {
   SEG_RETRANSMISSION, SEG_ZERO_WINDOW,
   type Connection, type Dir, type DirectionFacts, type EndReason, type RoleReason, type Segment,
 } from './types.js';
+import {
+  newSegment, P_ACK, P_BITS, P_COUNT, P_LAST_TIME, P_LEN, P_PACKET, P_SEQ, P_TIME, PACKED, packBits, readSegment, SegmentLog,
+} from './segment-log.js';
 import { recordHistory, ZeekHistoryState } from './zeek-history.js';
 
 /** The first packets of a connection are always logged: they are the handshake. */
@@ -47,22 +50,9 @@ export function resetDirection(f: DirectionFacts): void {
   f.mss = -1; f.windowScale = -1; f.sackPermitted = false; f.timestamps = false;
 }
 
-// The segment log is kept packed while the connection lives, 8 numbers a segment (P_* offsets), and
-// turned into Segment objects only when it is read (when the connection is judged). As objects, a
-// segment took ~180 bytes of heap (its time fields boxed); packed, 64. On the synthetic capture
-// (32 000 live connections) that was 57 MB of the flow table's 170.
-const P_TIME = 0;
-const P_LAST_TIME = 1;
-const P_SEQ = 2;
-const P_ACK = 3;
-const P_PACKET = 4;
-const P_LEN = 5;
-const P_COUNT = 6;
-/** window * 2^17 + dir * 2^16 + flags * 2^7 + marks (flags 9 bits, marks 7 bits): exact in a double. */
-const P_BITS = 7;
-const PACKED = 8;
-
-const packBits = (dir: Dir, flags: number, marks: number, window: number): number => window * 131072 + dir * 65536 + flags * 128 + marks;
+// The segment log is kept packed while the connection lives (segment-log.ts) and turned into
+// Segment objects only when it is read (when the connection is judged). On the synthetic capture
+// (32 000 live connections) objects took 57 MB of the flow table's 170.
 
 // The previous packet of a direction, as kept for duplicate detection (FlowConnection.previous).
 const PREV_SEQ = 0;
@@ -75,11 +65,6 @@ const PREV_WINDOW = 6;
 const PREV_TIME = 7;
 const PREV_SACK = 8;
 const PREV_WORDS = 9;
-
-/** A logged segment, always built in this one shape (the close stage's loops stay monomorphic). */
-function newSegment(): Segment {
-  return { dir: 0, packet: 0, timeUs: 0, flags: 0, marks: 0, seq: 0, ack: 0, len: 0, window: 0, count: 1, lastTimeUs: 0 };
-}
 
 /**
  * Finished connections and their segments, kept for reuse (FlowOptions.recycle): a busy capture
@@ -211,6 +196,11 @@ export class FlowConnection implements Connection {
     return this.logObjects;
   }
 
+  /** The log as the verdict keeps it for the ladder: a packed copy, no objects. */
+  segmentLog(): SegmentLog {
+    return new SegmentLog(Array.from(this.packed.subarray(0, this.logLength * PACKED)));
+  }
+
   /** Makes the Segment objects of the log (reusing those made before, and pooled ones). */
   private unpack(): void {
     const p = this.packed, out = this.logObjects, pool = this.segmentPool;
@@ -221,18 +211,7 @@ export class FlowConnection implements Connection {
         seg = pool !== null && pool.length > 0 ? pool.pop()! : newSegment();
         out.push(seg);
       }
-      const bits = p[at + P_BITS];
-      seg.dir = (Math.floor(bits / 65536) & 1) as Dir;
-      seg.packet = p[at + P_PACKET];
-      seg.timeUs = p[at + P_TIME];
-      seg.flags = Math.floor(bits / 128) & 0x1ff;
-      seg.marks = bits % 128;
-      seg.seq = p[at + P_SEQ];
-      seg.ack = p[at + P_ACK];
-      seg.len = p[at + P_LEN];
-      seg.window = Math.floor(bits / 131072);
-      seg.count = p[at + P_COUNT];
-      seg.lastTimeUs = p[at + P_LAST_TIME];
+      readSegment(p, at, seg);
     }
     this.logCurrent = true;
   }

@@ -2,6 +2,8 @@
 // stage needs: per-direction counters, the SYN/FIN/RST facts with their times, and a segment log
 // that keeps every control segment (and the few around them) while folding bulk data.
 
+import type { SegmentLog } from './segment-log.js';
+
 /** Direction of a segment: 0 = client -> server, 1 = server -> client. */
 export type Dir = 0 | 1;
 
@@ -149,6 +151,8 @@ export interface Connection {
   readonly dirs: [DirectionFacts, DirectionFacts];
   /** Control segments and those around them, in capture order; bulk data folded. */
   readonly log: Segment[];
+  /** The same log as a packed copy that outlives the connection (what a verdict keeps). */
+  segmentLog(): SegmentLog;
   /** Packets that went into folded runs. */
   foldedPackets: number;
   /** Zeek-style history letters (see zeek-history.ts). */

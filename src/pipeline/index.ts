@@ -72,9 +72,9 @@ export async function analyzeInput(
   const name = sanitizeText(givenName);
   const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
   const keepSegments = options.keepSegments ?? false;
-  // The verdict copies what it needs: without segment logs kept, the table may reuse connections.
+  // The verdict copies what it needs (the segment log too, packed): the table may reuse connections.
   const table = new FlowTable((c) => onVerdict(analyzeConnection(c, close, keepSegments)),
-    { timeWaitUs: close.timeWaitUs, recycle: !keepSegments, ...options.flow }, options.firstId ?? 1);
+    { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, options.firstId ?? 1);
   const view = new PacketView();
   const stats = new DecodeStats();
   let firstUs = -1, lastUs = -1;

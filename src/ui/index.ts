@@ -156,8 +156,8 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
       const totalBytes = files[i] === '-' ? null : await stat(files[i]).then((st) => (st.isFile() ? st.size : null), () => null);
       show({ input: i, packets: 0, sourceBytes: 0, totalBytes, connections: 0, startedMs: Date.now() });
       const result = await analyzeInput(files[i], i, (v) => verdicts.push(v), {
-        // The ladders keep each connection's segments, so finished connections must not be reused.
-        close: options.close, flow: { ...options.flow, recycle: false }, keepSegments: true, signal: abort.signal, firstId: nextId,
+        // Each verdict keeps its connection's segment log (packed) for the ladder.
+        close: options.close, flow: options.flow, keepSegments: true, signal: abort.signal, firstId: nextId,
         onProgress: (p: Progress) => {
           const now = Date.now();
           if (now - lastDraw < 50) return;

@@ -127,7 +127,7 @@ function timerText(c: StateChange, observedUntilUs: number): string {
 
 /** Builds the rows: segments in capture order, state changes placed on the segment that caused them. */
 function buildRows(v: Verdict): Row[] {
-  const segs = v.segments ?? [];
+  const segs: Segment[] = v.segments?.toArray() ?? [];
   const resent = resentSegments(segs);
   const lost = lostSegments(segs, resent);
   const byPacket: Map<number, StateChange[]>[] = [new Map(), new Map()];

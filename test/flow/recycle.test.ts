@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCapture } from '../../src/capture/index.js';
-import { analyzeConnection, DEFAULT_CLOSE_OPTIONS } from '../../src/close/index.js';
+import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type Verdict } from '../../src/close/index.js';
 import { DecodeKind, decodePacket, PacketView, TCP_ACK, TCP_FIN, TCP_SYN } from '../../src/decode/index.js';
 import { FlowTable } from '../../src/flow/index.js';
 import { FlowConnection, resetDirection } from '../../src/flow/connection.js';
@@ -15,9 +15,13 @@ import type { DirectionFacts } from '../../src/flow/types.js';
 
 const CAPTURES = join(process.cwd(), 'captures');
 
-async function verdictsOf(file: string, recycle: boolean): Promise<string[]> {
-  const out: string[] = [];
-  const table = new FlowTable((c) => { out.push(JSON.stringify(analyzeConnection(c, DEFAULT_CLOSE_OPTIONS, false))); }, { recycle });
+/**
+ * Every verdict of a capture, as JSON made at the end: a verdict that still shared anything with
+ * its connection (the segment log the ladder keeps) would show the reuse by then.
+ */
+async function verdictsOf(file: string, recycle: boolean, keepSegments = false): Promise<string[]> {
+  const kept: Verdict[] = [];
+  const table = new FlowTable((c) => { kept.push(analyzeConnection(c, DEFAULT_CLOSE_OPTIONS, keepSegments)); }, { recycle });
   const view = new PacketView();
   let last = 0;
   await readCapture(file, (rec) => {
@@ -26,7 +30,7 @@ async function verdictsOf(file: string, recycle: boolean): Promise<string[]> {
     table.add(view, last, rec.packetNumber);
   }, { file });
   table.flush(last);
-  return out;
+  return kept.map((v) => JSON.stringify({ ...v, segments: v.segments?.toArray() ?? null }));
 }
 
 test('recycled connections give the same verdicts on every capture', async () => {
@@ -36,6 +40,14 @@ test('recycled connections give the same verdicts on every capture', async () =>
     const fresh = await verdictsOf(join(CAPTURES, f), false);
     const recycled = await verdictsOf(join(CAPTURES, f), true);
     assert.deepEqual(recycled, fresh, f);
+  }
+});
+
+test('verdicts that keep their segment logs (the UI) are the same with connections recycled', async () => {
+  for (const f of ['busy.pcap', 'lost-final-ack-client.pcap', 'fin-retransmitted.pcap', 'port-pressure-tw-reuse.pcap']) {
+    const fresh = await verdictsOf(join(CAPTURES, f), false, true);
+    assert.ok(fresh.every((v) => JSON.parse(v).segments.length > 0), `${f}: every verdict kept its log`);
+    assert.deepEqual(await verdictsOf(join(CAPTURES, f), true, true), fresh, f);
   }
 });
 

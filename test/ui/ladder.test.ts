@@ -72,7 +72,7 @@ describe('ladder marks', () => {
 
   it('judges which copy was lost: the unanswered SYNs, not the last one', () => {
     const v = byScenario.get('syn-unanswered') as Verdict;
-    const segs = v.segments ?? [];
+    const segs = v.segments?.toArray() ?? [];
     assert.deepEqual([...resentSegments(segs)].sort(), [1, 2]);
     assert.deepEqual([...lostSegments(segs)].sort(), [0, 1]);
   });
@@ -90,11 +90,11 @@ describe('ladder marks', () => {
   });
 
   it('labels segments in full or in tcpdump letters', () => {
-    const s = (clientFirst.segments ?? [])[3];
+    const s = (clientFirst.segments?.toArray() ?? [])[3];
     assert.equal(segmentLabel(s, 'full'), `PSH,ACK seq ${s.seq}:${s.seq + s.len} ack ${s.ack}`);
     assert.equal(segmentLabel(s, 'short'), `PSH,ACK ${s.seq}:${s.seq + s.len} a${s.ack}`);
     assert.equal(segmentLabel(s, 'letters'), `P. ${s.seq}:${s.seq + s.len} a${s.ack}`);
-    const ack = (clientFirst.segments ?? [])[2];
+    const ack = (clientFirst.segments?.toArray() ?? [])[2];
     assert.equal(segmentLabel(ack, 'letters'), `ACK ${ack.seq} a${ack.ack}`);
   });
 });

@@ -206,12 +206,12 @@ export class JsonBytes {
     let s = findingsAt + nf * FINDING;
     at = put(b, at, d.getUint8(off + H_FAMILY) === 6 ? T.family6 : T.family4);
     const clientIpLen = d.getUint8(off + H_CLIENT_IP_LEN), serverIpLen = d.getUint8(off + H_SERVER_IP_LEN);
-    at = copy(b, at, src, s, clientIpLen);
+    at = copyWords(at, d, s, clientIpLen);
     s += clientIpLen;
     at = put(b, at, T.clientPort);
     at = putNumber(this, b, at, d.getUint16(off + H_PORTS, true));
     at = put(b, at, T.server);
-    at = copy(b, at, src, s, serverIpLen);
+    at = copyWords(at, d, s, serverIpLen);
     s += serverIpLen;
     at = put(b, at, T.serverPort);
     at = putNumber(this, b, at, d.getUint16(off + H_PORTS + 2, true));
@@ -256,7 +256,7 @@ export class JsonBytes {
     at = putDirection(this, b, at, d, off + H_DIRS + DIR);
     at = put(b, at, ZEEK_TEXT[d.getUint8(off + H_ZEEK)]);
     const historyLen = d.getUint16(off + H_HISTORY_LEN, true);
-    at = copy(b, at, src, s, historyLen);
+    at = copyWords(at, d, s, historyLen);
     s += historyLen;
     at = put(b, at, T.findings);
     for (let i = 0; i < nf; i++) {
@@ -266,7 +266,7 @@ export class JsonBytes {
       at = putMicros(this, b, at, Math.round(d.getFloat64(g + G_AT, true)));
       at = put(b, at, T.detail);
       const n = d.getUint32(g + G_DETAIL_LEN, true);
-      at = putDetail(b, at, src, s, n, d.getUint8(g + G_PLAIN) === 1, idOffset);
+      at = putDetail(b, at, src, d, s, n, d.getUint8(g + G_PLAIN) === 1, idOffset);
       b[at++] = 0x7d;
       s += n;
     }
@@ -296,7 +296,18 @@ function put(b: Buffer, at: number, fragment: Fragment): number {
   return at + fragment.length;
 }
 
-/** Copies bytes that need no escaping (addresses, histories, file names) one by one: they are short. */
+/**
+ * Copies n bytes of a record (`src`: its DataView) that need no escaping (addresses, histories,
+ * plain details) four at a time: at these lengths Buffer.copy's own checks cost more than the copy.
+ */
+function copyWords(at: number, src: DataView, start: number, n: number): number {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) outView.setUint32(at + i, src.getUint32(start + i, true), true);
+  for (; i < n; i++) outView.setUint8(at + i, src.getUint8(start + i));
+  return at + n;
+}
+
+/** Copies bytes that need no escaping (file names, raw text) one by one: they are short. */
 function copy(b: Buffer, at: number, src: Uint8Array, start: number, n: number): number {
   for (let i = 0; i < n; i++) b[at + i] = src[start + i];
   return at + n;
@@ -481,7 +492,7 @@ function putDirection(w: JsonBytes, b: Buffer, at: number, d: DataView, x: numbe
  * the record was written), else through JSON.stringify; with ids shifted, the connection it names
  * is renumbered too.
  */
-function putDetail(b: Buffer, at: number, src: Buffer, start: number, n: number, plain: boolean, idOffset: number): number {
+function putDetail(b: Buffer, at: number, src: Buffer, d: DataView, start: number, n: number, plain: boolean, idOffset: number): number {
   const end = start + n;
   if (idOffset !== 0) {
     const text = src.toString('utf8', start, end);
@@ -491,10 +502,10 @@ function putDetail(b: Buffer, at: number, src: Buffer, start: number, n: number,
     }
   }
   if (!plain) return at + b.write(JSON.stringify(src.toString('utf8', start, end)), at, 'utf8');
-  b[at++] = 0x22;
-  at += src.copy(b, at, start, end);
-  b[at++] = 0x22;
-  return at;
+  b[at] = 0x22;
+  at = copyWords(at + 1, d, start, n);
+  b[at] = 0x22;
+  return at + 1;
 }
 
 /** Writes the decimal digits of a whole number 0 <= x < 2^53 at `at`; returns the end. */

@@ -335,35 +335,41 @@ function putMicros(w: JsonBytes, b: Buffer, at: number, us: number): number {
   if (!(us >= 0 && us < 8_000_000_000_000_000 && Math.floor(us) === us)) {
     return Number.isFinite(us) ? putText(w, b, at, String(us / 1e6)) : put(b, at, T.null);
   }
-  const whole = Math.floor(us / 1e6);
-  const frac = us - whole * 1e6;
-  at = putWholeSeconds(b, at, whole);
+  // Times of a capture share their whole seconds: most fall in the second last written.
+  let frac = us - lastWholeUs;
+  if (frac >= 0 && frac < 1e6) {
+    at = putLastWholeSeconds(at);
+  } else {
+    const whole = Math.floor(us / 1e6);
+    frac = us - whole * 1e6;
+    at = putWholeSeconds(b, at, whole);
+  }
   if (frac === 0) return at;
   b[at] = 0x2e;
   return putFraction(at + 1, frac);
 }
 
 /**
- * Whole seconds. Times of a capture share them: the digits last written are kept as 32-bit words
- * and stored a word at a time (the last word may run up to three bytes past them, where the next
- * write goes anyway).
+ * The whole seconds last written, from the 32-bit words they are kept as: the last word may run up
+ * to three bytes past them, where the next write goes anyway.
  */
+function putLastWholeSeconds(at: number): number {
+  for (let k = 0; k < lastWholeWordCount; k++) outView.setUint32(at + 4 * k, lastWholeWords[k], true);
+  return at + lastWholeLength;
+}
+
+/** Whole seconds (below 8e9), kept for putLastWholeSeconds. */
 function putWholeSeconds(b: Buffer, at: number, whole: number): number {
-  if (whole === lastWhole) {
-    for (let k = 0; k < lastWholeWordCount; k++) outView.setUint32(at + 4 * k, lastWholeWords[k], true);
-    return at + lastWholeLength;
-  }
   const end = putUint(b, at, whole);
-  if (end - at <= 16) {
-    lastWhole = whole;
-    lastWholeLength = end - at;
-    lastWholeWordCount = (lastWholeLength + 3) >> 2;
-    for (let k = 0; k < lastWholeWordCount; k++) lastWholeWords[k] = outView.getUint32(at + 4 * k, true);
-  }
+  lastWholeUs = whole * 1e6;
+  lastWholeLength = end - at;
+  lastWholeWordCount = (lastWholeLength + 3) >> 2;
+  for (let k = 0; k < lastWholeWordCount; k++) lastWholeWords[k] = outView.getUint32(at + 4 * k, true);
   return end;
 }
 
-let lastWhole = -1;
+/** The first microsecond of the whole seconds last written (NaN: none yet). */
+let lastWholeUs = NaN;
 let lastWholeLength = 0;
 let lastWholeWordCount = 0;
 const lastWholeWords = new Uint32Array(4);

@@ -28,8 +28,20 @@ export function formatDuration(us: number): string {
   return `${sign}${Math.floor(totalM / 60)} h ${String(totalM % 60).padStart(2, '0')} m`;
 }
 
-/** Three significant digits at most, without trailing zeros. */
+const SCALE = [1, 10, 100];
+
+/**
+ * Three significant digits at most, without trailing zeros: String(Number(v.toFixed(digits))) for
+ * 0 <= v < 1000, which formats finding details by the million, without the two string round trips.
+ * n / scale is the double Number() reads from toFixed's text (division rounds correctly), so only
+ * the rounding to n must agree with toFixed's: it does unless v * scale, itself rounded, lies
+ * within a hair of a half, where toFixed decides on v's exact value.
+ */
 function trim(v: number): string {
   const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
-  return String(Number(v.toFixed(digits)));
+  const scale = SCALE[digits];
+  const scaled = v * scale;
+  const fraction = scaled - Math.floor(scaled);
+  if (Math.abs(fraction - 0.5) < 1e-6) return String(Number(v.toFixed(digits)));
+  return String(Math.round(scaled) / scale);
 }

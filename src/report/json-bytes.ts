@@ -25,7 +25,9 @@ import { ID_IN_DETAIL } from '../store/verdict-store.js';
  */
 class Fragment {
   readonly words: Float64Array;
+  readonly length: number;
   constructor(readonly bytes: Uint8Array) {
+    this.length = bytes.length;
     const padded = Buffer.alloc(Math.ceil(bytes.length / 8) * 8, 0x20);
     padded.set(bytes);
     this.words = new Float64Array(padded.length / 8);
@@ -34,25 +36,45 @@ class Fragment {
       this.words[k] = padded.readDoubleLE(8 * k);
     }
   }
-  get length(): number { return this.bytes.length; }
 }
 
 const enc = (s: string): Fragment => new Fragment(Buffer.from(s, 'utf8'));
 /** JSON string literals of a table's names, quotes included. */
 const quoted = (names: string[]): Fragment[] => names.map((n) => enc(JSON.stringify(n)));
 
-const STATE_Q = quoted(TCP_STATE.names);
-const CODE_Q = quoted(FINDING_CODE.names);
-const SEVERITY_Q = quoted(SEVERITY_CODE.names);
 const SIDE_Q = quoted(SIDE_OR_NULL.names);
-const VANTAGE_Q = quoted(VANTAGE.names);
-const ROLE_Q = quoted(ROLE_REASON.names);
-const END_Q = quoted(END_REASON.names);
-const ZEEK_Q = quoted(ZEEK_STATE.names);
+const q = (name: string): string => JSON.stringify(name);
+
+// The text between two values is mostly constant, or one of a few: each such run is one fragment,
+// chosen by the codes it spells out, so that a connection takes ~60 put() calls instead of ~120.
+
 /** `{"state":"ESTABLISHED","at":` for each state, and `,"cause":"recvSynAck"}` for each cause. */
-const STATE_OPEN = TCP_STATE.names.map((n) => enc(`{"state":${JSON.stringify(n)},"at":`));
-const CAUSE_CLOSE = CAUSE.names.map((n) => enc(`,"cause":${JSON.stringify(n)}}`));
-const DURATION_KEYS_Q = ['finWait1', 'finWait2', 'closing', 'timeWait', 'closeWait', 'lastAck'].map((k, i) => enc(`${i === 0 ? '' : ','}"${k}":`));
+const STATE_OPEN = TCP_STATE.names.map((n) => enc(`{"state":${q(n)},"at":`));
+const CAUSE_CLOSE = CAUSE.names.map((n) => enc(`,"cause":${q(n)}}`));
+/** [cause][state]: where one state change ends and the next begins. */
+const CHANGE_LINK = CAUSE.names.map((c) => TCP_STATE.names.map((n) => enc(`,"cause":${q(c)}},{"state":${q(n)},"at":`)));
+const DURATION_KEYS = ['finWait1', 'finWait2', 'closing', 'timeWait', 'closeWait', 'lastAck'];
+const DURATION_KEYS_Q = DURATION_KEYS.map((k, i) => enc(`${i === 0 ? '' : ','}"${k}":`));
+const DURATION_NULL = DURATION_KEYS.map((k, i) => enc(`${i === 0 ? '' : ','}"${k}":null`));
+/** [role reason]: roleInferred and roleReason. */
+const ROLE_TEXT = ROLE_REASON.names.map((n) => enc(`},"roleInferred":${n !== 'syn'},"roleReason":${q(n)},"start":`));
+const END_REASON_TEXT = END_REASON.names.map((n) => enc(`,"endReason":${q(n)},"previousId":`));
+/** [midStream 0 | 1][vantage]. */
+const MID_STREAM_VANTAGE = [false, true].map((mid) => VANTAGE.names.map((n) => enc(`,"midStream":${mid},"vantage":${q(n)},"handshakeGaps":`)));
+/** TCP_STATE codes and null (the record's 255) as indexes of FINAL_STATES. */
+const NULL_STATE = TCP_STATE.names.length;
+const finalStateIndex = (code: number): number => (code === 255 ? NULL_STATE : code);
+/** [client's final state][server's], NULL_STATE for null. */
+const FINAL_STATES = [...TCP_STATE.names, null].map((c) => [...TCP_STATE.names, null].map((sv) =>
+  enc(`]},"finalState":{"client":${JSON.stringify(c)},"server":${JSON.stringify(sv)}},"timeWaitEnds":{"client":`)));
+const ZEEK_TEXT = ZEEK_STATE.names.map((n) => enc(`},"zeek":{"connState":${q(n)},"history":"`));
+/** [code][severity][side]: a finding up to its time. */
+const FINDING_OPEN = FINDING_CODE.names.map((c) => SEVERITY_CODE.names.map((sv) => SIDE_OR_NULL.names.map((side, k) =>
+  enc(`{"code":${q(c)},"severity":${q(sv)},"side":${k === 0 ? 'null' : q(side)},"at":`))));
+/** [ack 0 | 1]: the end of a SYN or RST. */
+const ACK_CLOSE = [enc(',"ack":false}'), enc(',"ack":true}')];
+/** [sackPermitted 0 | 1][timestamps 0 | 1]: the end of a direction. */
+const OPTIONS_CLOSE = [false, true].map((sack) => [false, true].map((ts) => enc(`,"sackPermitted":${sack},"timestamps":${ts}}}`)));
 
 const T = {
   id: enc('{"id":'),
@@ -63,25 +85,14 @@ const T = {
   clientPort: enc('","port":'),
   server: enc('},"server":{"ip":"'),
   serverPort: enc('","port":'),
-  roleInferred: enc('},"roleInferred":'),
-  roleReason: enc(',"roleReason":'),
-  start: enc(',"start":'),
   end: enc(',"end":'),
   observedUntil: enc(',"observedUntil":'),
-  endReason: enc(',"endReason":'),
-  previousId: enc(',"previousId":'),
   reusedById: enc(',"reusedById":'),
-  midStream: enc(',"midStream":'),
-  vantage: enc(',"vantage":'),
-  handshakeGaps: enc(',"handshakeGaps":'),
   activeCloser: enc(',"activeCloser":'),
   statesClient: enc(',"states":{"client":['),
   statesServer: enc('],"server":['),
-  at: enc(',"at":'),
   packet: enc(',"packet":'),
-  finalState: enc(']},"finalState":{"client":'),
   server2: enc(',"server":'),
-  timeWaitEnds: enc('},"timeWaitEnds":{"client":'),
   durations: enc('},"durations":{"client":{'),
   durationsServer: enc('},"server":{'),
   directions: enc('}},"directions":{"client":'),
@@ -90,30 +101,22 @@ const T = {
   uniqueBytes: enc(',"uniqueBytes":'),
   retransmissions: enc(',"retransmissions":'),
   ackedUnseen: enc(',"ackedUnseen":'),
-  syn: enc(',"syn":'),
+  synNull: enc(',"syn":null'),
+  synOpen: enc(',"syn":{"at":'),
   count: enc(',"count":'),
-  ack: enc(',"ack":'),
-  fin: enc(',"fin":'),
+  finNull: enc(',"fin":null'),
+  finOpen: enc(',"fin":{"at":'),
   seq: enc(',"seq":'),
   last: enc(',"last":'),
   acked: enc(',"acked":'),
-  rst: enc(',"rst":'),
+  rstNull: enc(',"rst":null'),
+  rstOpen: enc(',"rst":{"at":'),
   mss: enc(',"options":{"mss":'),
   windowScale: enc(',"windowScale":'),
-  sackPermitted: enc(',"sackPermitted":'),
-  timestamps: enc(',"timestamps":'),
-  atOpen: enc('{"at":'),
-  zeek: enc('},"zeek":{"connState":'),
-  history: enc(',"history":"'),
   findings: enc('"},"findings":['),
-  code: enc('{"code":'),
-  severity: enc(',"severity":'),
-  side: enc(',"side":'),
   detail: enc(',"detail":'),
   end2: enc(']}'),
   null: enc('null'),
-  true: enc('true'),
-  false: enc('false'),
 };
 
 /**
@@ -170,12 +173,14 @@ export class JsonBytes {
   /** For tests: one number as number() writes it. */
   number(x: number): void {
     this.room(32);
+    useBuffer(this.buf);
     this.len = putNumber(this, this.buf, this.len, x);
   }
 
   /** For tests: one whole number of microseconds as seconds. */
   micros(us: number): void {
     this.room(32);
+    useBuffer(this.buf);
     this.len = putMicros(this, this.buf, this.len, us);
   }
 
@@ -190,6 +195,7 @@ export class JsonBytes {
     this.room(2048 + (file === null ? 0 : file.length) + (nc + ns) * 128 + nf * 256 + 6 * recordLength);
     const flags = d.getUint8(off + H_FLAGS);
     const b = this.buf;
+    useBuffer(b);
     let at = this.len;
     at = put(b, at, T.id);
     at = putNumber(this, b, at, d.getFloat64(off + H_ID, true) + idOffset);
@@ -200,37 +206,26 @@ export class JsonBytes {
     let s = findingsAt + nf * FINDING;
     at = put(b, at, d.getUint8(off + H_FAMILY) === 6 ? T.family6 : T.family4);
     const clientIpLen = d.getUint8(off + H_CLIENT_IP_LEN), serverIpLen = d.getUint8(off + H_SERVER_IP_LEN);
-    at = copy(b, at, src, s, clientIpLen);
+    at = copyWords(at, d, s, clientIpLen);
     s += clientIpLen;
     at = put(b, at, T.clientPort);
     at = putNumber(this, b, at, d.getUint16(off + H_PORTS, true));
     at = put(b, at, T.server);
-    at = copy(b, at, src, s, serverIpLen);
+    at = copyWords(at, d, s, serverIpLen);
     s += serverIpLen;
     at = put(b, at, T.serverPort);
     at = putNumber(this, b, at, d.getUint16(off + H_PORTS + 2, true));
-    const role = d.getUint8(off + H_ROLE);
-    at = put(b, at, T.roleInferred);
-    at = put(b, at, role !== 0 ? T.true : T.false);
-    at = put(b, at, T.roleReason);
-    at = put(b, at, ROLE_Q[role]);
-    at = put(b, at, T.start);
+    at = put(b, at, ROLE_TEXT[d.getUint8(off + H_ROLE)]);
     at = putMicros(this, b, at, Math.round(d.getFloat64(off + H_START, true)));
     at = put(b, at, T.end);
     at = putMicros(this, b, at, Math.round(d.getFloat64(off + H_END, true)));
     at = put(b, at, T.observedUntil);
     at = putMicros(this, b, at, Math.round(d.getFloat64(off + H_OBSERVED, true)));
-    at = put(b, at, T.endReason);
-    at = put(b, at, END_Q[d.getUint8(off + H_END_REASON)]);
-    at = put(b, at, T.previousId);
+    at = put(b, at, END_REASON_TEXT[d.getUint8(off + H_END_REASON)]);
     at = (flags & F_PREVIOUS_ID) !== 0 ? putNumber(this, b, at, d.getFloat64(off + H_PREVIOUS_ID, true) + idOffset) : put(b, at, T.null);
     at = put(b, at, T.reusedById);
     at = (flags & F_REUSED_BY) !== 0 ? putNumber(this, b, at, d.getFloat64(off + H_REUSED_BY, true) + idOffset) : put(b, at, T.null);
-    at = put(b, at, T.midStream);
-    at = put(b, at, (flags & F_MID_STREAM) !== 0 ? T.true : T.false);
-    at = put(b, at, T.vantage);
-    at = put(b, at, VANTAGE_Q[d.getUint8(off + H_VANTAGE)]);
-    at = put(b, at, T.handshakeGaps);
+    at = put(b, at, MID_STREAM_VANTAGE[(flags & F_MID_STREAM) !== 0 ? 1 : 0][d.getUint8(off + H_VANTAGE)]);
     if ((flags & F_GAPS) !== 0) {
       // g / 1e6 without rounding: for whole microseconds, the same digits.
       b[at++] = 0x5b;
@@ -247,11 +242,7 @@ export class JsonBytes {
     at = putChanges(this, b, at, d, off + FIXED, nc);
     at = put(b, at, T.statesServer);
     at = putChanges(this, b, at, d, off + FIXED + nc * CHANGE, ns);
-    at = put(b, at, T.finalState);
-    at = putState(b, at, d.getUint8(off + H_FINAL));
-    at = put(b, at, T.server2);
-    at = putState(b, at, d.getUint8(off + H_FINAL + 1));
-    at = put(b, at, T.timeWaitEnds);
+    at = put(b, at, FINAL_STATES[finalStateIndex(d.getUint8(off + H_FINAL))][finalStateIndex(d.getUint8(off + H_FINAL + 1))]);
     at = putTime(this, b, at, d.getFloat64(off + H_TW_ENDS, true));
     at = put(b, at, T.server2);
     at = putTime(this, b, at, d.getFloat64(off + H_TW_ENDS + 8, true));
@@ -263,27 +254,19 @@ export class JsonBytes {
     at = putDirection(this, b, at, d, off + H_DIRS);
     at = put(b, at, T.server2);
     at = putDirection(this, b, at, d, off + H_DIRS + DIR);
-    at = put(b, at, T.zeek);
-    at = put(b, at, ZEEK_Q[d.getUint8(off + H_ZEEK)]);
-    at = put(b, at, T.history);
+    at = put(b, at, ZEEK_TEXT[d.getUint8(off + H_ZEEK)]);
     const historyLen = d.getUint16(off + H_HISTORY_LEN, true);
-    at = copy(b, at, src, s, historyLen);
+    at = copyWords(at, d, s, historyLen);
     s += historyLen;
     at = put(b, at, T.findings);
     for (let i = 0; i < nf; i++) {
       const g = findingsAt + i * FINDING;
       if (i > 0) b[at++] = 0x2c;
-      at = put(b, at, T.code);
-      at = put(b, at, CODE_Q[d.getUint8(g + G_CODE)]);
-      at = put(b, at, T.severity);
-      at = put(b, at, SEVERITY_Q[d.getUint8(g + G_SEVERITY)]);
-      at = put(b, at, T.side);
-      at = putSide(b, at, d.getUint8(g + G_SIDE));
-      at = put(b, at, T.at);
+      at = put(b, at, FINDING_OPEN[d.getUint8(g + G_CODE)][d.getUint8(g + G_SEVERITY)][d.getUint8(g + G_SIDE)]);
       at = putMicros(this, b, at, Math.round(d.getFloat64(g + G_AT, true)));
       at = put(b, at, T.detail);
       const n = d.getUint32(g + G_DETAIL_LEN, true);
-      at = putDetail(b, at, src, s, n, d.getUint8(g + G_PLAIN) === 1, idOffset);
+      at = putDetail(b, at, src, d, s, n, d.getUint8(g + G_PLAIN) === 1, idOffset);
       b[at++] = 0x7d;
       s += n;
     }
@@ -295,18 +278,36 @@ export class JsonBytes {
 let outBuffer: Buffer | null = null;
 let outView: DataView = new DataView(new ArrayBuffer(0));
 
-/** Copies a constant fragment a word at a time (see Fragment); returns the end of its bytes. */
-function put(b: Buffer, at: number, fragment: Fragment): number {
+/**
+ * Points the word stores (put() and the digit writers) at `b`. Called once before writing into a
+ * buffer rather than checked in every store: there are ~100 of those a connection.
+ */
+function useBuffer(b: Buffer): void {
   if (b !== outBuffer) {
     outBuffer = b;
     outView = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  const words = fragment.words;
-  for (let k = 0; k < words.length; k++) outView.setFloat64(at + 8 * k, words[k], true);
-  return at + fragment.bytes.length;
 }
 
-/** Copies bytes that need no escaping (addresses, histories, file names) one by one: they are short. */
+/** Copies a constant fragment a word at a time (see Fragment); returns the end of its bytes. */
+function put(b: Buffer, at: number, fragment: Fragment): number {
+  const words = fragment.words;
+  for (let k = 0; k < words.length; k++) outView.setFloat64(at + 8 * k, words[k], true);
+  return at + fragment.length;
+}
+
+/**
+ * Copies n bytes of a record (`src`: its DataView) that need no escaping (addresses, histories,
+ * plain details) four at a time: at these lengths Buffer.copy's own checks cost more than the copy.
+ */
+function copyWords(at: number, src: DataView, start: number, n: number): number {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) outView.setUint32(at + i, src.getUint32(start + i, true), true);
+  for (; i < n; i++) outView.setUint8(at + i, src.getUint8(start + i));
+  return at + n;
+}
+
+/** Copies bytes that need no escaping (file names, raw text) one by one: they are short. */
 function copy(b: Buffer, at: number, src: Uint8Array, start: number, n: number): number {
   for (let i = 0; i < n; i++) b[at + i] = src[start + i];
   return at + n;
@@ -334,37 +335,75 @@ function putMicros(w: JsonBytes, b: Buffer, at: number, us: number): number {
   if (!(us >= 0 && us < 8_000_000_000_000_000 && Math.floor(us) === us)) {
     return Number.isFinite(us) ? putText(w, b, at, String(us / 1e6)) : put(b, at, T.null);
   }
-  const whole = Math.floor(us / 1e6);
-  let frac = (us - whole * 1e6) | 0;
-  // Times of a capture share their leading digits: the last whole seconds written are kept.
-  if (whole === lastWhole) {
-    const n = lastWholeLength;
-    for (let i = 0; i < n; i++) b[at + i] = lastWholeDigits[i];
-    at += n;
+  // Times of a capture share their whole seconds: most fall in the second last written.
+  let frac = us - lastWholeUs;
+  if (frac >= 0 && frac < 1e6) {
+    at = putLastWholeSeconds(at);
   } else {
-    const from = at;
-    at = putUint(b, at, whole);
-    if (at - from <= 16) {
-      lastWhole = whole;
-      lastWholeLength = at - from;
-      for (let i = 0; i < lastWholeLength; i++) lastWholeDigits[i] = b[from + i];
-    }
+    const whole = Math.floor(us / 1e6);
+    frac = us - whole * 1e6;
+    at = putWholeSeconds(b, at, whole);
   }
   if (frac === 0) return at;
-  b[at++] = 0x2e;
-  let digits = 6;
-  while (frac % 10 === 0) { frac = (frac / 10) | 0; digits--; }
-  for (let i = digits - 1; i >= 0; i--) {
-    const q = (frac / 10) | 0;
-    b[at + i] = 0x30 + frac - q * 10;
-    frac = q;
-  }
-  return at + digits;
+  b[at] = 0x2e;
+  return putFraction(at + 1, frac);
 }
 
-let lastWhole = -1;
+/**
+ * The whole seconds last written, from the 32-bit words they are kept as: the last word may run up
+ * to three bytes past them, where the next write goes anyway.
+ */
+function putLastWholeSeconds(at: number): number {
+  for (let k = 0; k < lastWholeWordCount; k++) outView.setUint32(at + 4 * k, lastWholeWords[k], true);
+  return at + lastWholeLength;
+}
+
+/** Whole seconds (below 8e9), kept for putLastWholeSeconds. */
+function putWholeSeconds(b: Buffer, at: number, whole: number): number {
+  const end = putUint(b, at, whole);
+  lastWholeUs = whole * 1e6;
+  lastWholeLength = end - at;
+  lastWholeWordCount = (lastWholeLength + 3) >> 2;
+  for (let k = 0; k < lastWholeWordCount; k++) lastWholeWords[k] = outView.getUint32(at + 4 * k, true);
+  return end;
+}
+
+/** The first microsecond of the whole seconds last written (NaN: none yet). */
+let lastWholeUs = NaN;
 let lastWholeLength = 0;
-const lastWholeDigits = new Uint8Array(16);
+let lastWholeWordCount = 0;
+const lastWholeWords = new Uint32Array(4);
+
+/**
+ * The digits of a fraction of 1..999 999 millionths, trailing zeros dropped: the first two and
+ * the last four each in one store from a table. Digits past the significant ones are written too
+ * and overwritten by what comes next (room() leaves the slack).
+ */
+function putFraction(at: number, frac: number): number {
+  const high = (frac / 10000) | 0, low = frac - high * 10000;
+  outView.setUint16(at, TWO_DIGITS[high], true);
+  if (low === 0) return at + SIGNIFICANT_OF_TWO[high];
+  outView.setUint32(at + 2, FOUR_DIGITS[low], true);
+  return at + 2 + SIGNIFICANT_OF_FOUR[low];
+}
+
+/** "0000".."9999" as ASCII, the four bytes read as one little-endian word. */
+const FOUR_DIGITS = new Uint32Array(10000);
+/** "00".."99" likewise, two bytes to a word. */
+const TWO_DIGITS = new Uint16Array(100);
+/** How many digits of "0000".."9999" are left once trailing zeros are dropped ("1200": 2). */
+const SIGNIFICANT_OF_FOUR = new Uint8Array(10000);
+const SIGNIFICANT_OF_TWO = new Uint8Array(100);
+for (let k = 0; k < 10000; k++) {
+  const text = String(k).padStart(4, '0');
+  const ascii = Buffer.from(text, 'latin1');
+  FOUR_DIGITS[k] = ascii.readUInt32LE(0);
+  SIGNIFICANT_OF_FOUR[k] = text.replace(/0+$/, '').length;
+  if (k < 100) {
+    TWO_DIGITS[k] = ascii.readUInt16LE(2);
+    SIGNIFICANT_OF_TWO[k] = text.slice(2).replace(/0+$/, '').length;
+  }
+}
 
 /** s() in json.ts: null for null (NaN here) or negative, else seconds. */
 function putTime(w: JsonBytes, b: Buffer, at: number, us: number): number {
@@ -376,28 +415,26 @@ function putSide(b: Buffer, at: number, c: number): number {
   return put(b, at, c === 0 ? T.null : SIDE_Q[c]);
 }
 
-function putState(b: Buffer, at: number, c: number): number {
-  return put(b, at, c === 255 ? T.null : STATE_Q[c]);
-}
-
+/** A side's state changes: the first opened with STATE_OPEN, each joined to the next by CHANGE_LINK. */
 function putChanges(w: JsonBytes, b: Buffer, at: number, d: DataView, from: number, n: number): number {
-  for (let i = 0, c = from; i < n; i++, c += CHANGE) {
-    if (i > 0) b[at++] = 0x2c;
-    at = put(b, at, STATE_OPEN[d.getUint8(c + C_STATE)]);
+  if (n === 0) return at;
+  at = put(b, at, STATE_OPEN[d.getUint8(from + C_STATE)]);
+  for (let i = 1, c = from; ; i++, c += CHANGE) {
     at = putMicros(w, b, at, Math.round(d.getFloat64(c + C_AT, true)));
     at = put(b, at, T.packet);
     const p = d.getFloat64(c + C_PACKET, true);
     at = p !== p ? put(b, at, T.null) : putNumber(w, b, at, p);
-    at = put(b, at, CAUSE_CLOSE[d.getUint8(c + C_CAUSE)]);
+    const cause = d.getUint8(c + C_CAUSE);
+    if (i === n) return put(b, at, CAUSE_CLOSE[cause]);
+    at = put(b, at, CHANGE_LINK[cause][d.getUint8(c + CHANGE + C_STATE)]);
   }
-  return at;
 }
 
 function putDurations(w: JsonBytes, b: Buffer, at: number, d: DataView, from: number): number {
   for (let k = 0; k < 6; k++) {
-    at = put(b, at, DURATION_KEYS_Q[k]);
     const x = d.getFloat64(from + 8 * k, true);
-    at = x !== x ? put(b, at, T.null) : putMicros(w, b, at, Math.round(x));
+    if (x !== x) at = put(b, at, DURATION_NULL[k]);
+    else at = putMicros(w, b, put(b, at, DURATION_KEYS_Q[k]), Math.round(x));
   }
   return at;
 }
@@ -413,23 +450,19 @@ function putDirection(w: JsonBytes, b: Buffer, at: number, d: DataView, x: numbe
   at = putNumber(w, b, at, d.getFloat64(x + D_RETRANS, true));
   at = put(b, at, T.ackedUnseen);
   at = putNumber(w, b, at, d.getFloat64(x + D_ACKED_UNSEEN, true));
-  at = put(b, at, T.syn);
   const synCount = d.getFloat64(x + D_SYN_COUNT, true);
-  if (synCount !== synCount) at = put(b, at, T.null);
+  if (synCount !== synCount) at = put(b, at, T.synNull);
   else {
-    at = put(b, at, T.atOpen);
+    at = put(b, at, T.synOpen);
     at = putMicros(w, b, at, Math.round(d.getFloat64(x + D_SYN_AT, true)));
     at = put(b, at, T.count);
     at = putNumber(w, b, at, synCount);
-    at = put(b, at, T.ack);
-    at = put(b, at, d.getUint8(x + D_SYN_ACK) === 1 ? T.true : T.false);
-    b[at++] = 0x7d;
+    at = put(b, at, ACK_CLOSE[d.getUint8(x + D_SYN_ACK)]);
   }
-  at = put(b, at, T.fin);
   const finCount = d.getFloat64(x + D_FIN_COUNT, true);
-  if (finCount !== finCount) at = put(b, at, T.null);
+  if (finCount !== finCount) at = put(b, at, T.finNull);
   else {
-    at = put(b, at, T.atOpen);
+    at = put(b, at, T.finOpen);
     at = putMicros(w, b, at, Math.round(d.getFloat64(x + D_FIN_AT, true)));
     at = put(b, at, T.seq);
     at = putNumber(w, b, at, d.getFloat64(x + D_FIN_SEQ, true));
@@ -441,32 +474,23 @@ function putDirection(w: JsonBytes, b: Buffer, at: number, d: DataView, x: numbe
     at = putTime(w, b, at, d.getFloat64(x + D_FIN_ACKED, true));
     b[at++] = 0x7d;
   }
-  at = put(b, at, T.rst);
   const rstCount = d.getFloat64(x + D_RST_COUNT, true);
-  if (rstCount !== rstCount) at = put(b, at, T.null);
+  if (rstCount !== rstCount) at = put(b, at, T.rstNull);
   else {
-    at = put(b, at, T.atOpen);
+    at = put(b, at, T.rstOpen);
     at = putMicros(w, b, at, Math.round(d.getFloat64(x + D_RST_AT, true)));
     at = put(b, at, T.seq);
     at = putNumber(w, b, at, d.getFloat64(x + D_RST_SEQ, true));
     at = put(b, at, T.count);
     at = putNumber(w, b, at, rstCount);
-    at = put(b, at, T.ack);
-    at = put(b, at, d.getUint8(x + D_RST_ACK) === 1 ? T.true : T.false);
-    b[at++] = 0x7d;
+    at = put(b, at, ACK_CLOSE[d.getUint8(x + D_RST_ACK)]);
   }
   at = put(b, at, T.mss);
   const mss = d.getInt32(x + D_MSS, true), ws = d.getInt32(x + D_WSCALE, true);
   at = mss === -1 ? put(b, at, T.null) : putNumber(w, b, at, mss);
   at = put(b, at, T.windowScale);
   at = ws === -1 ? put(b, at, T.null) : putNumber(w, b, at, ws);
-  at = put(b, at, T.sackPermitted);
-  at = put(b, at, d.getUint8(x + D_SACK) === 1 ? T.true : T.false);
-  at = put(b, at, T.timestamps);
-  at = put(b, at, d.getUint8(x + D_TIMESTAMPS) === 1 ? T.true : T.false);
-  b[at++] = 0x7d;
-  b[at++] = 0x7d;
-  return at;
+  return put(b, at, OPTIONS_CLOSE[d.getUint8(x + D_SACK)][d.getUint8(x + D_TIMESTAMPS)]);
 }
 
 /**
@@ -474,7 +498,7 @@ function putDirection(w: JsonBytes, b: Buffer, at: number, d: DataView, x: numbe
  * the record was written), else through JSON.stringify; with ids shifted, the connection it names
  * is renumbered too.
  */
-function putDetail(b: Buffer, at: number, src: Buffer, start: number, n: number, plain: boolean, idOffset: number): number {
+function putDetail(b: Buffer, at: number, src: Buffer, d: DataView, start: number, n: number, plain: boolean, idOffset: number): number {
   const end = start + n;
   if (idOffset !== 0) {
     const text = src.toString('utf8', start, end);
@@ -484,28 +508,51 @@ function putDetail(b: Buffer, at: number, src: Buffer, start: number, n: number,
     }
   }
   if (!plain) return at + b.write(JSON.stringify(src.toString('utf8', start, end)), at, 'utf8');
-  b[at++] = 0x22;
-  at += src.copy(b, at, start, end);
-  b[at++] = 0x22;
-  return at;
+  b[at] = 0x22;
+  at = copyWords(at + 1, d, start, n);
+  b[at] = 0x22;
+  return at + 1;
 }
 
 /** Writes the decimal digits of a whole number 0 <= x < 2^53 at `at`; returns the end. */
 function putUint(b: Buffer, at: number, x: number): number {
   if (x < 10) { b[at] = 0x30 + x; return at + 1; }
-  if (x < 4294967296) {
-    let y = x >>> 0;
-    let digits = 1;
-    for (let p = 10; p <= y; p *= 10) digits++;
-    let i = at + digits - 1;
-    while (y >= 10) {
-      const q = (y / 10) >>> 0;
-      b[i--] = 0x30 + y - q * 10;
-      y = q;
-    }
-    b[i] = 0x30 + y;
-    return at + digits;
+  if (x >= 4294967296) return putLargeUint(b, at, x);
+  // Four digits a store from the last back, then the two, three or four at the front.
+  let y = x >>> 0;
+  const end = at + decimalDigits(y);
+  let i = end;
+  while (y >= 10000) {
+    const q = (y / 10000) >>> 0;
+    i -= 4;
+    outView.setUint32(i, FOUR_DIGITS[y - q * 10000], true);
+    y = q;
   }
+  if (y >= 1000) {
+    outView.setUint32(i - 4, FOUR_DIGITS[y], true);
+  } else if (y >= 100) {
+    const q = (y / 100) | 0;
+    outView.setUint16(i - 2, TWO_DIGITS[y - q * 100], true);
+    b[i - 3] = 0x30 + q;
+  } else if (y >= 10) {
+    outView.setUint16(i - 2, TWO_DIGITS[y], true);
+  } else {
+    b[i - 1] = 0x30 + y;
+  }
+  return end;
+}
+
+/** Digits of 10 <= y < 2^32. */
+function decimalDigits(y: number): number {
+  if (y < 100) return 2;
+  if (y < 10000) return y < 1000 ? 3 : 4;
+  if (y < 1000000) return y < 100000 ? 5 : 6;
+  if (y < 100000000) return y < 10000000 ? 7 : 8;
+  return y < 1000000000 ? 9 : 10;
+}
+
+/** putUint for 2^32 <= x < 2^53, one digit a step (rare: ids and counts are smaller). */
+function putLargeUint(b: Buffer, at: number, x: number): number {
   let digits = 1;
   for (let p = 10; p <= x; p *= 10) digits++;
   let i = at + digits - 1;

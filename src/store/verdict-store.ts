@@ -107,6 +107,27 @@ class RunReader {
   }
 }
 
+/** Gathers the pieces of a run into few large writes to the spill file. */
+class RunWriter {
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+  constructor(private readonly file: SpillFile) {}
+
+  /** Appends src[start..end): small pieces are gathered, large ones written as they are (in order). */
+  append(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    const large = n >= this.buf.length / 2;
+    if (large || this.used + n > this.buf.length) this.flush();
+    if (large) this.file.append(src, start, end);
+    else this.used += src.copy(this.buf, this.used, start, end);
+  }
+
+  flush(): void {
+    if (this.used > 0) this.file.append(this.buf, 0, this.used);
+    this.used = 0;
+  }
+}
+
 export class VerdictStore implements VerdictSource {
   private readonly memoryBytes: number;
   /** Records of the run in memory: sealed chunks, and the writer's open one (index chunks.length). */
@@ -119,8 +140,8 @@ export class VerdictStore implements VerdictSource {
    */
   private writerBuffers: Buffer[] = [];
   private spareBuffers: Buffer[] = [];
-  /** Where a run is gathered before it is written to the spill file. */
-  private runBuffer: Buffer | null = null;
+  /** Gathers a run as it is written to the spill file. */
+  private runWriter: RunWriter | null = null;
   private keys = new Float64Array(1024);
   private where = new Float64Array(1024); // chunk * 2^32 + offset
   private inMemory = 0;
@@ -261,24 +282,28 @@ export class VerdictStore implements VerdictSource {
   private spillRun(): void {
     if (this.inMemory === 0) return;
     this.spill ??= new SpillFile('verdicts');
+    const out = this.runWriter ??= new RunWriter(this.spill);
     const order = this.sortedInMemory();
     const start = this.spill.size;
-    this.runBuffer ??= Buffer.allocUnsafe(CHUNK);
-    const out = this.runBuffer;
-    let used = 0;
+    // Records arrive nearly in key order, so most follow the one before in the same chunk: such a
+    // span is written in one piece, not copied record by record into the run buffer.
+    let spanBuf: Buffer | null = null, spanStart = 0, spanEnd = 0;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
       const buf = this.chunkOf(i);
       const off = this.where[i] % 4294967296;
       const len = buf.readUInt32LE(off + H_LENGTH);
-      if (used + len > out.length) {
-        this.spill.append(out, 0, used);
-        used = 0;
+      if (buf === spanBuf && off === spanEnd) {
+        spanEnd += len;
+        continue;
       }
-      if (len > out.length) this.spill.append(buf, off, off + len);
-      else used += buf.copy(out, used, off, off + len);
+      if (spanBuf !== null) out.append(spanBuf, spanStart, spanEnd);
+      spanBuf = buf;
+      spanStart = off;
+      spanEnd = off + len;
     }
-    this.spill.append(out, 0, used);
+    if (spanBuf !== null) out.append(spanBuf, spanStart, spanEnd);
+    out.flush();
     this.runs.push({ start, end: this.spill.size });
     this.chunks = [];
     // The writer is empty here (sealed before every spill): it goes on in the buffer it has.
@@ -407,7 +432,7 @@ export class VerdictStore implements VerdictSource {
     this.chunks = [];
     this.writerBuffers = [];
     this.spareBuffers = [];
-    this.runBuffer = null;
+    this.runWriter = null;
     this.inMemory = 0;
     this.total = 0;
     this.tallies.clear();

@@ -22,7 +22,7 @@ export interface SideRun {
   changes: StateChange[];
   /** The last change's state, by index (StateId.None before the first). */
   stateId: StateId;
-  /** This side's FIN transmissions that speak of loss (finTransmissions), read by the findings too. */
+  /** This side's FIN transmissions that speak of loss (lossFinsOf), read by the findings too. */
   lossFins: Segment[];
   /** Last FIN received while in TIME_WAIT restarts the 2MSL timer (RFC 9293 3.6.1; Linux does). */
   timeWaitSinceUs: number;
@@ -39,32 +39,34 @@ export interface SideRun {
 }
 
 /**
- * The FIN transmissions of a direction that speak of loss: the first, and each later one that
- * acknowledges nothing new. A FIN sent again together with a new ACK (BSD stacks do it when they
- * acknowledge the peer's FIN in a simultaneous close) is not a timeout; FINs after the sender
- * showed it had no socket (a bare RST) are late duplicates from the network.
+ * The FIN transmissions of each direction that speak of loss, [client, server]: the first, and each
+ * later one that acknowledges nothing new. A FIN sent again together with a new ACK (BSD stacks do
+ * it when they acknowledge the peer's FIN in a simultaneous close) is not a timeout; FINs after the
+ * sender showed it had no socket (a bare RST) are late duplicates from the network. Both directions
+ * in two passes over the log (one for the RSTs, one for the FINs), not four.
  */
-export function finTransmissions(conn: Connection, d: Dir): Segment[] {
-  const gone = bareRstTime(conn, d);
-  const out: Segment[] = [];
+function lossFinsOf(conn: Connection): [Segment[], Segment[]] {
   const log = conn.log;
+  const gone = bareRstTimes(log);
+  const out: [Segment[], Segment[]] = [[], []];
   for (let i = 0; i < log.length; i++) {
     const seg = log[i];
-    if (seg.dir !== d || (seg.flags & TCP_FIN) === 0 || (seg.marks & SEG_FOLDED) !== 0 || seg.timeUs >= gone) continue;
-    if (out.length > 0 && seg.ack > out[out.length - 1].ack) continue;
-    out.push(seg);
+    if ((seg.flags & TCP_FIN) === 0 || (seg.marks & SEG_FOLDED) !== 0 || seg.timeUs >= gone[seg.dir]) continue;
+    const fins = out[seg.dir];
+    if (fins.length > 0 && seg.ack > fins[fins.length - 1].ack) continue;
+    fins.push(seg);
   }
   return out;
 }
 
-/** Time of the first RST without ACK from a direction (its sender had no socket), or Infinity. */
-function bareRstTime(conn: Connection, d: Dir): number {
-  const log = conn.log;
+/** Time of each direction's first RST without ACK (its sender had no socket), or Infinity. */
+function bareRstTimes(log: readonly Segment[]): [number, number] {
+  const first: [number, number] = [Infinity, Infinity];
   for (let i = 0; i < log.length; i++) {
     const seg = log[i];
-    if (seg.dir === d && (seg.flags & TCP_RST) !== 0 && (seg.flags & TCP_ACK) === 0) return seg.timeUs;
+    if ((seg.flags & TCP_RST) !== 0 && (seg.flags & TCP_ACK) === 0 && first[seg.dir] === Infinity) first[seg.dir] = seg.timeUs;
   }
-  return Infinity;
+  return first;
 }
 
 /** Capture time of the latest of some segments, -Infinity for none. */
@@ -82,9 +84,9 @@ function survivesRst(conn: Connection, d: Dir, atUs: number): boolean {
 /** Slack for "sent after the ACK arrived": scheduling jitter at the receiver. */
 const LOST_ACK_MARGIN_US = 1_000;
 
-function newSide(conn: Connection, d: Dir, shiftUs: number): SideRun {
+function newSide(lossFins: Segment[], shiftUs: number): SideRun {
   return {
-    changes: [], stateId: StateId.None, lossFins: finTransmissions(conn, d), timeWaitSinceUs: -1, finsInTimeWait: 0,
+    changes: [], stateId: StateId.None, lossFins, timeWaitSinceUs: -1, finsInTimeWait: 0,
     rstInTimeWait: null, rstIgnoredInTimeWait: null, stateAtReuse: null, shiftUs,
   };
 }
@@ -153,7 +155,8 @@ function flushFin(pendingFin: (PendingFin | null)[], sides: [SideRun, SideRun], 
  * the report decides what was observed.
  */
 export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs: readonly [number, number] = [0, 0]): [SideRun, SideRun] {
-  const sides: [SideRun, SideRun] = [newSide(conn, 0, shiftsUs[0]), newSide(conn, 1, shiftsUs[1])];
+  const lossFins = lossFinsOf(conn);
+  const sides: [SideRun, SideRun] = [newSide(lossFins[0], shiftsUs[0]), newSide(lossFins[1], shiftsUs[1])];
   const finSent = [false, false];
   const finAcked = [false, false];
   // The FIN transmissions that speak of loss recognise ACKs that were lost: whether a direction

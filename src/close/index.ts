@@ -161,13 +161,16 @@ function directionSummary(f: DirectionFacts): DirectionSummary {
   };
 }
 
+/** One-way delays where the vantage is unknown (most connections): shared, never written. */
+const NO_SHIFTS: readonly [number, number] = [0, 0];
+
 /** Everything finscope concludes about one connection. `keepSegments` keeps the log for a ladder. */
 export function analyzeConnection(conn: Connection, options: CloseOptions = DEFAULT_CLOSE_OPTIONS, keepSegments = false): Verdict {
   const gaps = roundTrips(conn.log);
   const vantage = vantageOf(gaps);
   // Each endpoint's one-way delay to the capture point: half the round trip the capture point saw
   // toward it (SYN-ACK -> ACK toward the client, SYN -> SYN-ACK toward the server).
-  const shifts: [number, number] = vantage === 'unknown' ? [0, 0] : [Math.min(gaps[1], 10e6) / 2, Math.min(gaps[0], 10e6) / 2];
+  const shifts = vantage === 'unknown' ? NO_SHIFTS : [Math.min(gaps[1], 10e6) / 2, Math.min(gaps[0], 10e6) / 2] as const;
   const runs = runStateMachines(conn, options.timeWaitUs, shifts);
   // Each endpoint saw the last packets up to its one-way delay after the capture point did.
   const until = conn.observedUntilUs >= 0 ? conn.observedUntilUs : conn.lastUs;

@@ -103,17 +103,21 @@ function firstAckFrom(log: readonly Segment[], d: Dir, from: number, end: number
 }
 
 /**
- * Where the capture sits: next to the client, the round trip toward the server is the whole path
- * and the one toward the client is nothing; next to the server, the reverse; in between, both are
- * large. Loopback (both under 100 µs together) cannot tell.
+ * Where the capture sits, from the round trips toward [server, client]: next to the client, the
+ * round trip toward the server is the whole path and the one toward the client is nothing; next to
+ * the server, the reverse; in between, both are large. Loopback (both under 100 µs together) cannot
+ * tell, nor can a connection without both samples.
  */
-function vantageOf(conn: Connection): { vantage: Vantage; gaps: [number, number] | null } {
-  const gaps = roundTrips(conn.log);
+function vantageOf(gaps: readonly [number, number]): Vantage {
   const [towardServer, towardClient] = gaps;
-  if (!Number.isFinite(towardServer) || !Number.isFinite(towardClient)) return { vantage: 'unknown', gaps: null };
-  if (towardServer + towardClient < 100) return { vantage: 'unknown', gaps };
+  if (!bothSampled(gaps) || towardServer + towardClient < 100) return 'unknown';
   const ratio = towardServer / (towardServer + towardClient);
-  return { vantage: ratio > 0.8 ? 'client' : ratio < 0.2 ? 'server' : 'between', gaps };
+  return ratio > 0.8 ? 'client' : ratio < 0.2 ? 'server' : 'between';
+}
+
+/** Whether both round trips have a sample (Infinity where none). */
+function bothSampled(gaps: readonly [number, number]): boolean {
+  return Number.isFinite(gaps[0]) && Number.isFinite(gaps[1]);
 }
 
 /**
@@ -157,12 +161,16 @@ function directionSummary(f: DirectionFacts): DirectionSummary {
   };
 }
 
+/** One-way delays where the vantage is unknown (most connections): shared, never written. */
+const NO_SHIFTS: readonly [number, number] = [0, 0];
+
 /** Everything finscope concludes about one connection. `keepSegments` keeps the log for a ladder. */
 export function analyzeConnection(conn: Connection, options: CloseOptions = DEFAULT_CLOSE_OPTIONS, keepSegments = false): Verdict {
-  const { vantage, gaps } = vantageOf(conn);
+  const gaps = roundTrips(conn.log);
+  const vantage = vantageOf(gaps);
   // Each endpoint's one-way delay to the capture point: half the round trip the capture point saw
   // toward it (SYN-ACK -> ACK toward the client, SYN -> SYN-ACK toward the server).
-  const shifts: [number, number] = gaps === null || vantage === 'unknown' ? [0, 0] : [Math.min(gaps[1], 10e6) / 2, Math.min(gaps[0], 10e6) / 2];
+  const shifts = vantage === 'unknown' ? NO_SHIFTS : [Math.min(gaps[1], 10e6) / 2, Math.min(gaps[0], 10e6) / 2] as const;
   const runs = runStateMachines(conn, options.timeWaitUs, shifts);
   // Each endpoint saw the last packets up to its one-way delay after the capture point did.
   const until = conn.observedUntilUs >= 0 ? conn.observedUntilUs : conn.lastUs;
@@ -184,7 +192,7 @@ export function analyzeConnection(conn: Connection, options: CloseOptions = DEFA
     reusedById: conn.reusedById,
     midStream: conn.dirs[0].synCount === 0 && conn.dirs[1].synCount === 0,
     vantage,
-    handshakeGapsUs: gaps,
+    handshakeGapsUs: bothSampled(gaps) ? gaps : null,
     directions: { client: directionSummary(conn.dirs[0]), server: directionSummary(conn.dirs[1]) },
     activeCloser,
     sides: { client: sides[0], server: sides[1] },

@@ -22,7 +22,7 @@ export interface SideRun {
   changes: StateChange[];
   /** The last change's state, by index (StateId.None before the first). */
   stateId: StateId;
-  /** This side's FIN transmissions that speak of loss (finTransmissions), read by the findings too. */
+  /** This side's FIN transmissions that speak of loss (lossFinsOf), read by the findings too. */
   lossFins: Segment[];
   /** Last FIN received while in TIME_WAIT restarts the 2MSL timer (RFC 9293 3.6.1; Linux does). */
   timeWaitSinceUs: number;
@@ -39,32 +39,34 @@ export interface SideRun {
 }
 
 /**
- * The FIN transmissions of a direction that speak of loss: the first, and each later one that
- * acknowledges nothing new. A FIN sent again together with a new ACK (BSD stacks do it when they
- * acknowledge the peer's FIN in a simultaneous close) is not a timeout; FINs after the sender
- * showed it had no socket (a bare RST) are late duplicates from the network.
+ * The FIN transmissions of each direction that speak of loss, [client, server]: the first, and each
+ * later one that acknowledges nothing new. A FIN sent again together with a new ACK (BSD stacks do
+ * it when they acknowledge the peer's FIN in a simultaneous close) is not a timeout; FINs after the
+ * sender showed it had no socket (a bare RST) are late duplicates from the network. Both directions
+ * in two passes over the log (one for the RSTs, one for the FINs), not four.
  */
-export function finTransmissions(conn: Connection, d: Dir): Segment[] {
-  const gone = bareRstTime(conn, d);
-  const out: Segment[] = [];
+function lossFinsOf(conn: Connection): [Segment[], Segment[]] {
   const log = conn.log;
+  const gone = bareRstTimes(log);
+  const out: [Segment[], Segment[]] = [[], []];
   for (let i = 0; i < log.length; i++) {
     const seg = log[i];
-    if (seg.dir !== d || (seg.flags & TCP_FIN) === 0 || (seg.marks & SEG_FOLDED) !== 0 || seg.timeUs >= gone) continue;
-    if (out.length > 0 && seg.ack > out[out.length - 1].ack) continue;
-    out.push(seg);
+    if ((seg.flags & TCP_FIN) === 0 || (seg.marks & SEG_FOLDED) !== 0 || seg.timeUs >= gone[seg.dir]) continue;
+    const fins = out[seg.dir];
+    if (fins.length > 0 && seg.ack > fins[fins.length - 1].ack) continue;
+    fins.push(seg);
   }
   return out;
 }
 
-/** Time of the first RST without ACK from a direction (its sender had no socket), or Infinity. */
-function bareRstTime(conn: Connection, d: Dir): number {
-  const log = conn.log;
+/** Time of each direction's first RST without ACK (its sender had no socket), or Infinity. */
+function bareRstTimes(log: readonly Segment[]): [number, number] {
+  const first: [number, number] = [Infinity, Infinity];
   for (let i = 0; i < log.length; i++) {
     const seg = log[i];
-    if (seg.dir === d && (seg.flags & TCP_RST) !== 0 && (seg.flags & TCP_ACK) === 0) return seg.timeUs;
+    if ((seg.flags & TCP_RST) !== 0 && (seg.flags & TCP_ACK) === 0 && first[seg.dir] === Infinity) first[seg.dir] = seg.timeUs;
   }
-  return Infinity;
+  return first;
 }
 
 /** Capture time of the latest of some segments, -Infinity for none. */
@@ -82,10 +84,40 @@ function survivesRst(conn: Connection, d: Dir, atUs: number): boolean {
 /** Slack for "sent after the ACK arrived": scheduling jitter at the receiver. */
 const LOST_ACK_MARGIN_US = 1_000;
 
-function newSide(conn: Connection, d: Dir, shiftUs: number): SideRun {
+/**
+ * A side during the replay: its run, and the bookkeeping of its FINs, kept on the side itself rather
+ * than in arrays by direction so that replaying a connection allocates nothing but its results.
+ */
+interface SideReplay extends SideRun {
+  /** It has sent its FIN (the first transmission was replayed). */
+  finSent: boolean;
+  /** An ACK of its FIN reached it (recvAckOfFin was replayed). */
+  finAcked: boolean;
+  /**
+   * Capture time of its latest loss FIN (-Infinity for none): the loss FINs recognise ACKs that
+   * were lost, since whether the side sent one after a moment is whether its latest was later.
+   */
+  lastLossFinUs: number;
+  /**
+   * Index in lossFins of its next loss FIN: they are in log order, so the replay meets them one
+   * after another and knows whether a segment is one without searching the list.
+   */
+  nextLossFin: number;
+  /**
+   * A FIN from the peer passed the capture point toward this side and this side has not yet shown
+   * it received it: when and in which packet (pendingFinUs, pendingFinPacket).
+   */
+  finPending: boolean;
+  pendingFinUs: number;
+  pendingFinPacket: number;
+}
+
+function newSide(lossFins: Segment[], shiftUs: number): SideReplay {
   return {
-    changes: [], stateId: StateId.None, lossFins: finTransmissions(conn, d), timeWaitSinceUs: -1, finsInTimeWait: 0,
+    changes: [], stateId: StateId.None, lossFins, timeWaitSinceUs: -1, finsInTimeWait: 0,
     rstInTimeWait: null, rstIgnoredInTimeWait: null, stateAtReuse: null, shiftUs,
+    finSent: false, finAcked: false, lastLossFinUs: latestTime(lossFins), nextLossFin: 0,
+    finPending: false, pendingFinUs: 0, pendingFinPacket: 0,
   };
 }
 
@@ -136,15 +168,18 @@ function runTimer(side: SideRun, nowUs: number, timeWaitUs: number): void {
   }
 }
 
-/** A FIN that passed the capture point toward a side that has not yet shown it received it. */
-interface PendingFin { atUs: number; packet: number }
+/** A FIN from the peer is pending toward `side` (passed the capture point at `atUs`, in `packet`). */
+function holdFin(side: SideReplay, atUs: number, packet: number): void {
+  side.finPending = true;
+  side.pendingFinUs = atUs;
+  side.pendingFinPacket = packet;
+}
 
-/** The receiver gets the FIN pending toward it, if any. */
-function flushFin(pendingFin: (PendingFin | null)[], sides: [SideRun, SideRun], side: Dir): void {
-  const pending = pendingFin[side];
-  if (pending === null) return;
-  pendingFin[side] = null;
-  apply(sides[side], TcpEventId.recvFin, pending.atUs, pending.packet);
+/** The side gets the FIN pending toward it, if any. */
+function flushFin(side: SideReplay): void {
+  if (!side.finPending) return;
+  side.finPending = false;
+  apply(side, TcpEventId.recvFin, side.pendingFinUs, side.pendingFinPacket);
 }
 
 /**
@@ -153,20 +188,13 @@ function flushFin(pendingFin: (PendingFin | null)[], sides: [SideRun, SideRun], 
  * the report decides what was observed.
  */
 export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs: readonly [number, number] = [0, 0]): [SideRun, SideRun] {
-  const sides: [SideRun, SideRun] = [newSide(conn, 0, shiftsUs[0]), newSide(conn, 1, shiftsUs[1])];
-  const finSent = [false, false];
-  const finAcked = [false, false];
-  // The FIN transmissions that speak of loss recognise ACKs that were lost: whether a direction
-  // sent one after a moment is whether its latest was later.
-  const lastLossFinUs = [latestTime(sides[0].lossFins), latestTime(sides[1].lossFins)];
-  // They are in log order, so the loop below meets them one after another: the index of each
-  // direction's next one tells whether a segment is one without searching the list.
-  const nextLossFin = [0, 0];
+  const lossFins = lossFinsOf(conn);
+  const sides: [SideReplay, SideReplay] = [newSide(lossFins[0], shiftsUs[0]), newSide(lossFins[1], shiftsUs[1])];
   // A FIN passes the capture point before its receiver processes it. When the receiver's own FIN
   // crossed it (a simultaneous close), replaying "received" at capture time would invent a
-  // CLOSE_WAIT. So the receipt waits until the receiver shows it (its ACK covers the FIN), or the
-  // FIN's sender sends again (segments from one sender arrive in order), or the log ends.
-  const pendingFin: (PendingFin | null)[] = [null, null];
+  // CLOSE_WAIT. So the receipt waits (SideReplay.finPending) until the receiver shows it (its ACK
+  // covers the FIN), or the FIN's sender sends again (segments from one sender arrive in order),
+  // or the log ends.
   const midStream = conn.dirs[0].synCount === 0 && conn.dirs[1].synCount === 0;
   if (midStream) {
     enter(sides[0], StateId.ESTABLISHED, conn.firstUs, conn.firstPacket, 'mid-stream');
@@ -185,16 +213,16 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
     const t = seg.timeUs, p = seg.packet, f = seg.flags;
     const syn = (f & TCP_SYN) !== 0, ack = (f & TCP_ACK) !== 0, fin = (f & TCP_FIN) !== 0, rst = (f & TCP_RST) !== 0;
     const peerFinSeq = conn.dirs[r].finSeq;
-    const acksPeerFin = ack && pendingFin[d] !== null && peerFinSeq >= 0 && seg.ack > peerFinSeq;
-    const isLossFin = sender.lossFins[nextLossFin[d]] === seg;
-    if (isLossFin) nextLossFin[d]++;
+    const acksPeerFin = ack && sender.finPending && peerFinSeq >= 0 && seg.ack > peerFinSeq;
+    const isLossFin = sender.lossFins[sender.nextLossFin] === seg;
+    if (isLossFin) sender.nextLossFin++;
 
     // In-order delivery: the receiver got this sender's earlier FIN before this segment, unless the
     // sender retransmits the FIN later (then it was lost, and what followed it waited in a queue).
-    const finRetransmission = fin && finSent[d] && isLossFin;
-    if (!(lastLossFinUs[d] > t) && !finRetransmission) flushFin(pendingFin, sides, r);
+    const finRetransmission = fin && sender.finSent && isLossFin;
+    if (!(sender.lastLossFinUs > t) && !finRetransmission) flushFin(receiver);
     // The sender shows it received the peer's FIN: apply that before what it sends now.
-    if (acksPeerFin) flushFin(pendingFin, sides, d);
+    if (acksPeerFin) flushFin(sender);
 
     if (syn && !ack) {
       // The receiver gets a state only once it answers: an unanswered SYN may have found nothing.
@@ -212,19 +240,19 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
       // An ACK of the receiver's FIN that the receiver then retransmits its FIN after (later than
       // the ACK could have reached it) was lost beyond the capture point: it changes nothing there.
       const ownFin = conn.dirs[r].finSeq;
-      if (!finAcked[r] && finSent[r] && ownFin >= 0 && seg.ack > ownFin && !(lastLossFinUs[r] > t + 2 * receiver.shiftUs + LOST_ACK_MARGIN_US)) {
-        finAcked[r] = true;
+      if (!receiver.finAcked && receiver.finSent && ownFin >= 0 && seg.ack > ownFin && !(receiver.lastLossFinUs > t + 2 * receiver.shiftUs + LOST_ACK_MARGIN_US)) {
+        receiver.finAcked = true;
         apply(receiver, TcpEventId.recvAckOfFin, t, p);
       }
     }
     if (fin) {
-      if (!finSent[d]) {
-        finSent[d] = true;
+      if (!sender.finSent) {
+        sender.finSent = true;
         apply(sender, TcpEventId.sendFin, t, p);
-        pendingFin[r] = { atUs: t, packet: p };
-      } else if (pendingFin[r] !== null) {
+        holdFin(receiver, t, p);
+      } else if (receiver.finPending) {
         // Not yet shown received: the receiver has it no earlier than this transmission.
-        pendingFin[r] = { atUs: t, packet: p };
+        holdFin(receiver, t, p);
       } else if (receiver.stateId === StateId.TIME_WAIT) {
         // A retransmitted FIN re-arms the TIME_WAIT timer and is acknowledged again.
         receiver.timeWaitSinceUs = endpointTime(receiver, Travel.Received, t);
@@ -233,7 +261,7 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
     }
     if (rst) {
       // A RST without ACK says nothing about what its sender had received.
-      if (!acksPeerFin) pendingFin[d] = null;
+      if (!acksPeerFin) sender.finPending = false;
       apply(sender, TcpEventId.sendRst, t, p);
       // A side that ignored one RST in TIME_WAIT ignores them all (it is a setting, not chance).
       if (receiver.stateId === StateId.TIME_WAIT && (receiver.rstIgnoredInTimeWait !== null || survivesRst(conn, r, t))) {
@@ -242,13 +270,13 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
       } else {
         apply(receiver, TcpEventId.recvRst, t, p);
       }
-      pendingFin[r] = null;
+      receiver.finPending = false;
     }
   }
   // Unshown at the end: a FIN sent once is taken as received; one retransmitted and never
   // acknowledged may never have arrived, so the receiver keeps its state.
-  if (sides[1].lossFins.length === 1) flushFin(pendingFin, sides, 0);
-  if (sides[0].lossFins.length === 1) flushFin(pendingFin, sides, 1);
+  if (sides[1].lossFins.length === 1) flushFin(sides[0]);
+  if (sides[0].lossFins.length === 1) flushFin(sides[1]);
 
   if (conn.reusedAtUs >= 0) {
     runTimer(sides[0], conn.reusedAtUs, timeWaitUs);

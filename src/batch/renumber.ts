@@ -4,27 +4,13 @@
 // numbers, whichever worker finished first.
 
 import type { Verdict } from '../close/index.js';
-import type { VerdictStore } from '../store/verdict-store.js';
+import { shiftVerdictIds, type VerdictStore } from '../store/verdict-store.js';
 import type { InputResult } from '../pipeline/index.js';
 
 export interface CollectedInput {
   result: InputResult;
   /** Its verdicts with ids local to the input (1..result.flow.connections), in any order. */
   verdicts: Verdict[];
-}
-
-/** `connection #12` in finding details (time-wait-reuse names the connection that reused the tuple). */
-const ID_IN_DETAIL = /(connection #)(\d+)/g;
-
-/** Adds `offset` to a verdict's id and to every id it mentions. */
-export function shiftVerdictIds(v: Verdict, offset: number): void {
-  if (offset === 0) return;
-  v.id += offset;
-  if (v.previousId !== null) v.previousId += offset;
-  if (v.reusedById !== null) v.reusedById += offset;
-  for (const f of v.findings) {
-    if (f.detail.includes('connection #')) f.detail = f.detail.replace(ID_IN_DETAIL, (_m, p: string, n: string) => `${p}${Number(n) + offset}`);
-  }
 }
 
 /**

@@ -10,7 +10,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { shiftVerdictIds } from '../batch/renumber.js';
+import { shiftVerdictIds } from '../store/verdict-store.js';
 import type { BatchAnalysis, SkippedEntry } from '../batch/types.js';
 import type { Verdict } from '../close/index.js';
 import type { FlowStats } from '../flow/index.js';

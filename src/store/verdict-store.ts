@@ -333,14 +333,7 @@ export class VerdictStore implements VerdictSource {
 
   /** Shifts the ids of a decoded verdict by its input's offset (see setIdOffsets). */
   private shift(v: Verdict): void {
-    const offset = this.offsets?.[v.input] ?? 0;
-    if (offset === 0) return;
-    v.id += offset;
-    if (v.previousId !== null) v.previousId += offset;
-    if (v.reusedById !== null) v.reusedById += offset;
-    for (const f of v.findings) {
-      if (f.detail.includes('connection #')) f.detail = f.detail.replace(ID_IN_DETAIL, (_m, p: string, n: string) => `${p}${Number(n) + offset}`);
-    }
+    shiftVerdictIds(v, this.offsets?.[v.input] ?? 0);
   }
 
   /** Decoded verdicts in order (fresh objects: keep what you like). */
@@ -531,4 +524,15 @@ class MergeCursor implements RecordCursor {
 
 /** `connection #12` in finding details (time-wait-reuse names the connection that reused the tuple). */
 export const ID_IN_DETAIL = /(connection #)(\d+)/g;
+
+/** Adds `offset` to a verdict's id and to every id it mentions. */
+export function shiftVerdictIds(v: Verdict, offset: number): void {
+  if (offset === 0) return;
+  v.id += offset;
+  if (v.previousId !== null) v.previousId += offset;
+  if (v.reusedById !== null) v.reusedById += offset;
+  for (const f of v.findings) {
+    if (f.detail.includes('connection #')) f.detail = f.detail.replace(ID_IN_DETAIL, (_m, p: string, n: string) => `${p}${Number(n) + offset}`);
+  }
+}
 

@@ -180,7 +180,10 @@ async function compareTools(name: string, file: string, o: Options): Promise<voi
   if (!o.skip.has('tools')) {
     if (has('tshark')) tools.push(['tshark -q -z conv,tcp', ['tshark', '-q', '-z', 'conv,tcp', '-r', file]]);
     if (has('tcptrace')) tools.push(['tcptrace -n', ['tcptrace', '-n', file]]);
-    if (has('tcpdump')) tools.push(['tcpdump -r file -w /dev/null', ['tcpdump', '-r', file, '-w', '/dev/null']]);
+    // As root, tcpdump drops to its own user and chowns its output file to it: -Z root keeps
+    // /dev/null as it was.
+    const asRoot = process.getuid?.() === 0 ? ['-Z', 'root'] : [];
+    if (has('tcpdump')) tools.push(['tcpdump -r file -w /dev/null', ['tcpdump', ...asRoot, '-r', file, '-w', '/dev/null']]);
   }
   const results: Measure[] = [];
   for (const [label, argv] of tools) results.push(await measure(argv, o.runs, label.includes('text')));

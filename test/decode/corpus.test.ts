@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 
 import { readCapture } from '../../src/capture/index.js';
 import { DecodeKind, decodePacket, DecodeStats, PacketView } from '../../src/decode/index.js';
+import { findTshark } from '../helpers/tshark.js';
 
 const CORPUS = process.env.FINSCOPE_TCPDUMP_CORPUS ?? '/work/shared/corpus/tcpdump';
 
@@ -33,15 +34,6 @@ const DIFFERENTIAL_FILES = [
   'tfo-5c1fa7f9ae91.pcap', // TCP Fast Open: payload on SYN
   'kday4.pcap', // IP total length longer than the frame
 ];
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface TcpRow {
   srcPort: number;
@@ -84,7 +76,7 @@ async function decodeFile(path: string, onPacket: (view: PacketView, packetNumbe
 }
 
 describe('tcpdump corpus', { skip: existsSync(CORPUS) ? false : `no corpus at ${CORPUS}` }, () => {
-  describe('differential against tshark', { skip: hasTshark() ? false : 'tshark is not installed' }, () => {
+  describe('differential against tshark', { skip: findTshark() !== null ? false : 'tshark is not installed' }, () => {
     for (const name of DIFFERENTIAL_FILES) {
       const path = join(CORPUS, name);
       it(`agrees with tshark on ${name}`, { skip: existsSync(path) ? false : 'file missing' }, async () => {

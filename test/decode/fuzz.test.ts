@@ -5,23 +5,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { DecodeKind, decodePacket, PacketView } from '../../src/decode/index.js';
-import { ethernet, ipv4, ipv6, linkFrame, tcp } from '../helpers/frames.js';
+import { ethernet, ipv4, ipv6, linkFrame, tcp, xorshift32 } from '../helpers/frames.js';
 
 const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 9];
 const FRAMES_PER_LINK_TYPE = 100_000;
-
-/** xorshift32: fast, seedable, good enough to spray bytes. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-}
 
 function checkView(view: PacketView, kind: DecodeKind, start: number, end: number): void {
   assert.ok(kind >= DecodeKind.Tcp && kind <= DecodeKind.UnsupportedLink, `kind ${kind}`);
@@ -58,7 +45,7 @@ function seeds(linkType: number): Buffer[] {
 describe('decoder fuzz', () => {
   for (const linkType of LINK_TYPES) {
     it(`survives ${FRAMES_PER_LINK_TYPE} random and mutated frames on link type ${linkType}`, () => {
-      const next = random(0x9e3779b9 ^ (linkType * 7919));
+      const next = xorshift32(0x9e3779b9 ^ (linkType * 7919));
       const view = new PacketView();
       const buffer = Buffer.alloc(512);
       const templates = seeds(linkType);

@@ -16,7 +16,8 @@ import {
   TCP_PSH, TCP_SYN, TUNNEL_ERSPAN, TUNNEL_GENEVE, TUNNEL_GRE, TUNNEL_GTP_U, TUNNEL_IP_IN_IP, TUNNEL_IPV6_IN_IP,
   TUNNEL_KIND_NAMES, TUNNEL_NONE, TUNNEL_PPPOE, TUNNEL_TEREDO, TUNNEL_VXLAN,
 } from '../../src/decode/index.js';
-import { addressWords, ethernet, ipv4, ipv6, tcp, udp } from '../helpers/frames.js';
+import { addressWords, ethernet, ipv4, ipv6, tcp, udp, xorshift32 } from '../helpers/frames.js';
+import { findTshark } from '../helpers/tshark.js';
 import {
   ETHERTYPE_PPPOE_SESSION, ETHERTYPE_VNTAG, erspan2, erspan3, geneve, gre, gtpU, ieee80211, PORT_GENEVE, PORT_GTP_U,
   PORT_TEREDO, PORT_VXLAN, ppp, pppoe, teredo, vntag, vxlan,
@@ -364,19 +365,6 @@ describe('tunnels: DecodeStats', () => {
 
 // ------------------------------------------------------------------ mutations
 
-/** xorshift32, as in fuzz.test.ts. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-}
-
 describe('tunnels: mutated frames', () => {
   it('never throw, never reach the safety net, never point outside the record', () => {
     const seeds = [
@@ -390,7 +378,7 @@ describe('tunnels: mutated frames', () => {
       overIp(4, ipv4({ protocol: 41, payload: innerIp(6, 30) })),
       ethernet(vntag(pppoe(innerIp(4, 30)), ETHERTYPE_PPPOE_SESSION), { etherType: ETHERTYPE_VNTAG, vlans: [{ id: 1 }] }),
     ];
-    const next = random(0x7e11e1);
+    const next = xorshift32(0x7e11e1);
     const view = new PacketView();
     const buffer = Buffer.alloc(512);
     let tunnelledTcp = 0;
@@ -478,15 +466,6 @@ describe('tunnels: Zeek traces tshark reads differently', () => {
   });
 });
 
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The innermost TCP layer of every frame tshark decodes TCP in (values are listed outermost first). */
 function tsharkInnerTcp(path: string): Map<number, string> {
   const fields = ['frame.number', 'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.flags', 'tcp.len'];
@@ -503,7 +482,7 @@ function tsharkInnerTcp(path: string): Map<number, string> {
   return rows;
 }
 
-describe('tunnels: captures against tshark', { skip: hasTshark() ? false : 'tshark is not installed' }, () => {
+describe('tunnels: captures against tshark', { skip: findTshark() !== null ? false : 'tshark is not installed' }, () => {
   for (const path of TUNNEL_FILES) {
     it(`agrees with tshark's inner TCP on ${path.split('/').pop()}`, { skip: existsSync(path) ? false : 'file missing' }, async () => {
       const expected = tsharkInnerTcp(path);

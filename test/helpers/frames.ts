@@ -481,3 +481,16 @@ function withTransportChecksum(protocol: number, segment: Buffer, addresses: Buf
   out.writeUInt16BE(checksum, at);
   return out;
 }
+
+/** xorshift32: fast, seedable, good enough to spray bytes. */
+export function xorshift32(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state;
+  };
+}

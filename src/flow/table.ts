@@ -9,7 +9,8 @@ import {
   DEFAULT_FLOW_OPTIONS, type Connection, type Dir, type FlowOptions, type FlowStats, type RoleReason,
 } from './types.js';
 
-export type ConnectionHandler = (connection: Connection) => void;
+/** Gets each finished connection; the table reuses the object once the handler returns (FlowOptions.recycle). */
+export type ConnectionHandler = (connection: FlowConnection) => void;
 
 /** Ports below this are services; above, a port is taken as ephemeral when guessing roles. */
 const WELL_KNOWN_LIMIT = 1024;

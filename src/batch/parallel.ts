@@ -8,12 +8,9 @@ import type { CloseOptions } from '../close/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeInput, type InputResult } from '../pipeline/index.js';
 import { VerdictStore } from '../store/verdict-store.js';
-import { recordKey, WorkerFailure, type AnalyzeJob, type WorkerMessage } from './protocol.js';
-import { analyzeSplit } from './split.js';
+import { recordKey, type AnalyzeJob, type WorkerMessage } from './protocol.js';
 import { renumberStore } from './renumber.js';
 import type { InputSpec } from './types.js';
-
-export { WorkerFailure } from './protocol.js';
 
 interface CollectedInput {
   result: InputResult;
@@ -41,6 +38,14 @@ export interface ParallelResult {
   verdicts: VerdictStore;
 }
 
+/** A bug in a worker, carried to the CLI's internal-error path with the worker's stack. */
+export class WorkerFailure extends Error {
+  constructor(message: string, readonly workerStack: string) {
+    super(message);
+    this.name = 'WorkerFailure';
+  }
+}
+
 async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, store: VerdictStore, into: CollectedInput[]): Promise<void> {
   const result = await analyzeInput(spec.path, index, (v) => store.add(v, recordKey(index, v.id)), {
     close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal,
@@ -55,10 +60,7 @@ export async function analyzeParallel(specs: InputSpec[], options: ParallelOptio
   // Every input's verdicts, as compact records keyed (input, id within the input).
   const store = new VerdictStore();
   const jobs = Math.max(1, Math.min(options.jobs, specs.filter((s) => s.path !== '-').length));
-  if (specs.length === 1 && options.jobs >= 2) {
-    // One input, two cores or more: its flow and close stages run side by side (split.ts).
-    collected[0] = { result: await analyzeSplit(specs[0].path, 0, options, store) };
-  } else if (jobs <= 1) {
+  if (jobs <= 1) {
     for (let i = 0; i < specs.length && options.signal?.aborted !== true; i++) await analyzeHere(specs[i], i, options, store, collected);
   } else {
     await runPool(specs, options, jobs, store, collected);

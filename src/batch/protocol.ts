@@ -22,41 +22,8 @@ export type WorkerMessage =
   /** A bug inside the worker (inputs never throw: their problems are in result.info.error). */
   | { type: 'failed'; index: number; message: string; stack: string };
 
-/** A bug in a worker, carried to the CLI's internal-error path with the worker's stack. */
-export class WorkerFailure extends Error {
-  constructor(message: string, readonly workerStack: string) {
-    super(message);
-    this.name = 'WorkerFailure';
-  }
-}
-
 /** Bytes of records per message (~1800 verdicts): transferred, not cloned. */
 export const RECORD_BATCH = 1 << 20;
 
 /** The store key of a verdict of input `index` numbered `id` within it (ids are shifted later). */
 export const recordKey = (index: number, id: number): number => index * 4294967296 + id;
-
-// A split input (split.ts): the main thread reads and rebuilds connections, a close worker judges them.
-
-/** Shared Int32Array slots: packed buffers sent and not yet judged, and a failure flag. */
-export const SPLIT_IN_FLIGHT = 0;
-export const SPLIT_FAILED = 1;
-
-export interface CloseWorkerData {
-  index: number;
-  close: CloseOptions;
-  /** Int32Array over a SharedArrayBuffer, SPLIT_* slots. */
-  shared: Int32Array;
-}
-
-export type ToCloseWorker =
-  /** Packed connections (src/flow/wire.ts) in packed[0, length): the buffer is transferred. */
-  | { type: 'connections'; packed: Float64Array; length: number }
-  | { type: 'end' };
-
-export type FromCloseWorker =
-  | { type: 'records'; records: Uint8Array }
-  /** A judged buffer, transferred back for reuse. */
-  | { type: 'free'; packed: Float64Array }
-  | { type: 'done' }
-  | { type: 'failed'; message: string; stack: string };

@@ -21,7 +21,7 @@ const CONTROL = TCP_SYN | TCP_FIN | TCP_RST;
 /** Marks that make a segment worth its own log line. */
 const NOTABLE = SEG_ACKS_PEER_FIN | SEG_DATA_AFTER_FIN | SEG_ACKS_UNSEEN;
 
-export function newDirection(): DirectionFacts {
+function newDirection(): DirectionFacts {
   return {
     packets: 0, bytes: 0, uniqueBytes: 0, firstUs: -1, lastUs: -1,
     baseSeq: 0, baseFromSyn: false, maxSeqEnd: 0, maxAck: -1,
@@ -199,16 +199,6 @@ export class FlowConnection implements Connection {
   /** The log as the verdict keeps it for the ladder: a packed copy, no objects. */
   segmentLog(): SegmentLog {
     return new SegmentLog(Array.from(this.packed.subarray(0, this.logLength * PACKED)));
-  }
-
-  /** Segments in the log. */
-  get logSize(): number { return this.logLength; }
-
-  /** Copies the packed log (logSize * PACKED numbers) into `out` at `at`; returns the end. */
-  copyLog(out: Float64Array, at: number): number {
-    const p = this.packed, n = this.logLength * PACKED;
-    for (let i = 0; i < n; i++) out[at + i] = p[i];
-    return at + n;
   }
 
   /** Makes the Segment objects of the log (reusing those made before, and pooled ones). */

@@ -9,8 +9,7 @@ import {
   DEFAULT_FLOW_OPTIONS, type Connection, type Dir, type FlowOptions, type FlowStats, type RoleReason,
 } from './types.js';
 
-/** Gets each finished connection; the table reuses the object once the handler returns (FlowOptions.recycle). */
-export type ConnectionHandler = (connection: FlowConnection) => void;
+export type ConnectionHandler = (connection: Connection) => void;
 
 /** Ports below this are services; above, a port is taken as ephemeral when guessing roles. */
 const WELL_KNOWN_LIMIT = 1024;

@@ -7,7 +7,6 @@ import {
   DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView, type DecodeStatsJson,
 } from '../decode/index.js';
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
-import type { FlowConnection } from '../flow/connection.js';
 import { InterfaceMerger } from './interfaces.js';
 
 export interface InputResult {
@@ -65,28 +64,17 @@ async function sourceSize(file: string): Promise<number | null> {
  * Analyses one input. Every verdict goes to `onVerdict` as its connection finishes (in finishing
  * order; sort by id for a stable report).
  */
-export function analyzeInput(
+export async function analyzeInput(
   file: string | NodeJS.ReadableStream, index: number, onVerdict: VerdictHandler, options: AnalyzeOptions = {},
-  givenName = typeof file === 'string' ? file : '-',
-): Promise<InputResult> {
-  const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
-  const keepSegments = options.keepSegments ?? false;
-  // The verdict copies what it needs (the segment log too, packed): the table may reuse connections.
-  return readInput(file, index, (c) => onVerdict(analyzeConnection(c, close, keepSegments)), options, givenName);
-}
-
-/**
- * The flow stage of analyzeInput alone: every connection goes to `onConnection` as it finishes. The
- * connection object is reused once the handler returns: copy what is kept.
- */
-export async function readInput(
-  file: string | NodeJS.ReadableStream, index: number, onConnection: (c: FlowConnection) => void, options: AnalyzeOptions = {},
   givenName = typeof file === 'string' ? file : '-',
 ): Promise<InputResult> {
   // A path is text from the file system: a hostile name must not reach a terminal raw either.
   const name = sanitizeText(givenName);
   const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
-  const table = new FlowTable(onConnection, { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, options.firstId ?? 1);
+  const keepSegments = options.keepSegments ?? false;
+  // The verdict copies what it needs (the segment log too, packed): the table may reuse connections.
+  const table = new FlowTable((c) => onVerdict(analyzeConnection(c, close, keepSegments)),
+    { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, options.firstId ?? 1);
   const view = new PacketView();
   const stats = new DecodeStats();
   let firstUs = -1, lastUs = -1;

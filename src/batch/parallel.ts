@@ -5,6 +5,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { CloseOptions } from '../close/index.js';
+import { WorkerFailure } from '../common/worker-failure.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeInput, type InputResult } from '../pipeline/index.js';
 import { VerdictStore } from '../store/verdict-store.js';
@@ -38,13 +39,7 @@ export interface ParallelResult {
   verdicts: VerdictStore;
 }
 
-/** A bug in a worker, carried to the CLI's internal-error path with the worker's stack. */
-export class WorkerFailure extends Error {
-  constructor(message: string, readonly workerStack: string) {
-    super(message);
-    this.name = 'WorkerFailure';
-  }
-}
+export { WorkerFailure };
 
 async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, store: VerdictStore, into: CollectedInput[]): Promise<void> {
   const result = await analyzeInput(spec.path, index, (v) => store.add(v, recordKey(index, v.id)), {

@@ -166,8 +166,11 @@ function printSkipped(skipped: SkippedEntry[]): void {
   }
 }
 
-/** Writes the report through a Sink; SIGINT/SIGTERM while writing remove the temporary file. */
-async function writeOutput(model: ReportModel, f: OutputFlags): Promise<void> {
+/**
+ * Writes the report through a Sink; SIGINT/SIGTERM while writing remove the temporary file.
+ * `threads`: how many may write JSON and NDJSON (json.ts).
+ */
+async function writeOutput(model: ReportModel, f: OutputFlags, threads = 1): Promise<void> {
   const sink = new Sink(f.output ?? null);
   const onSignal = (signal: NodeJS.Signals): void => {
     sink.abort();
@@ -176,7 +179,7 @@ async function writeOutput(model: ReportModel, f: OutputFlags): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await writeReport(sink, f.format, model, { all: f.all ?? false, limit: f.limit });
+    await writeReport(sink, f.format, model, { all: f.all ?? false, limit: f.limit, threads });
     await sink.end();
   } catch (err) {
     sink.abort();
@@ -228,7 +231,8 @@ async function runReport(args: string[], f: ReportFlags): Promise<number> {
     progress?.end();
   }
   const model = buildModel(analysis, reportSettings(f, close));
-  await writeOutput(model, f);
+  // -j also bounds the threads that write JSON and NDJSON.
+  await writeOutput(model, f, Math.min(f.jobs, availableParallelism()));
   const code = outcome(model, f);
   if (model.inputs.length === 0) {
     // A gate over an empty or mistyped archive path must not pass silently.
@@ -316,7 +320,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const report = addOutputOptions(addAnalysisOptions(program.command('report')
     .description('analyse captures (pcap, pcapng, gzipped; files, directories, globs, or - for stdin) and print a report')
     .argument('<paths...>', 'capture files, directories, glob patterns, or - for stdin')))
-    .option('-j, --jobs <n>', 'inputs analysed in parallel (worker threads)', positiveInt, availableParallelism())
+    .option('-j, --jobs <n>', 'inputs analysed in parallel (worker threads); also the threads writing a large JSON or NDJSON report', positiveInt, availableParallelism())
     .option('--merge', 'treat all inputs as one capture in time order (rotated files): a connection spanning files is one connection')
     .option('--no-progress', 'no progress line on stderr (it is shown only on a terminal anyway)')
     .addHelpText('after', REPORT_EXAMPLES)

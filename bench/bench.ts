@@ -22,7 +22,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.js';
@@ -176,6 +176,9 @@ async function compareTools(name: string, file: string, o: Options): Promise<voi
   const packets = packetsIn(file);
   const mb = statSync(file).size / 1e6;
   const tools: [string, string[]][] = [['finscope report -f json (1 job)', finscope([file], 1)]];
+  // The default --jobs (the cores) also writes a large JSON report on two threads.
+  const cores = availableParallelism();
+  if (cores > 1) tools.push([`finscope report -f json (-j ${cores})`, finscope([file], cores)]);
   if (!o.skip.has('text')) tools.push(['finscope report (text, 1 job)', finscopeText([file])]);
   if (!o.skip.has('tools')) {
     if (has('tshark')) tools.push(['tshark -q -z conv,tcp', ['tshark', '-q', '-z', 'conv,tcp', '-r', file]]);

@@ -4,7 +4,7 @@
 // while the main thread reads the store and writes the output. The bytes are JsonBytes', with the
 // separators writeConnections (json.ts) puts around them: the same report as one thread writes.
 
-import { H_LENGTH } from '../store/record.js';
+import { recordLength } from '../store/record.js';
 import { JsonBytes } from './json-bytes.js';
 
 /** `first` before the report's first connection, `between` before the others, `after` after each. */
@@ -77,7 +77,7 @@ export class BatchFormatter {
       out.raw(i === 0 && first ? this.head : this.pre);
       out.connection(records, off, idOffsets[i]);
       out.raw(this.post);
-      off += records.readUInt32LE(off + H_LENGTH);
+      off += recordLength(records, off);
     }
     let bytes = out.buf;
     if (!(bytes.buffer instanceof SharedArrayBuffer)) {

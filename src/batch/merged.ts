@@ -15,7 +15,7 @@
 
 import { sanitizeText } from '../capture/index.js';
 import { PullReader } from '../capture/pull.js';
-import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions } from '../close/index.js';
+import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, VerdictScratch, type CloseOptions } from '../close/index.js';
 import { DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView } from '../decode/index.js';
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
@@ -99,8 +99,10 @@ export async function analyzeMerged(specs: InputSpec[], options: MergedOptions):
   // Verdicts are kept compactly (src/store), quantized to the JSON's microseconds as they are stored.
   const verdicts = new VerdictStore();
   const started = new Array<number>(specs.length).fill(0);
+  // Each verdict is encoded before the next is made: they can all be made of the same objects.
+  const scratch = new VerdictScratch();
   const table = new FlowTable((c) => {
-    const v = analyzeConnection(c, close, false);
+    const v = analyzeConnection(c, close, false, scratch);
     started[v.input]++;
     verdicts.add(v);
   }, { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, 1);

@@ -43,7 +43,7 @@ export { WorkerFailure };
 
 async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, store: VerdictStore, into: CollectedInput[]): Promise<void> {
   const result = await analyzeInput(spec.path, index, (v) => store.add(v, recordKey(index, v.id)), {
-    close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal,
+    close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal, reuseVerdicts: true,
     onProgress: (p) => options.onProgress?.({ index, sourceBytes: p.sourceBytes, done: false }),
   });
   into[index] = { result };

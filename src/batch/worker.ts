@@ -27,6 +27,7 @@ port.on('message', (job: AnalyzeJob) => {
     flow: job.flow,
     keepSegments: false,
     firstId: 1,
+    reuseVerdicts: true,
     onProgress: (p) => post({ type: 'progress', index: job.index, sourceBytes: p.sourceBytes }),
   }).then((result) => {
     flush();

@@ -6,7 +6,7 @@ import {
 } from '../flow/index.js';
 import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
 import { activeCloserOf, detectFindings } from './findings.js';
-import { runStateMachines, stateAt, type StateChange } from './machine.js';
+import { ReplayParts, runStateMachines, stateAt, type StateChange } from './machine.js';
 import type { TcpState } from './states.js';
 import type {
   CloseOptions, DirectionSummary, SideDurations, SideVerdict, Vantage, Verdict,
@@ -15,7 +15,7 @@ import { zeekConnState } from './zeek.js';
 
 export * from './types.js';
 export { TCP_STATES, TRANSITIONS, nextState, type TcpState, type TcpEvent } from './states.js';
-export { stateAt, type StateChange } from './machine.js';
+export { ReplayParts, stateAt, type StateChange } from './machine.js';
 export { SEVERITY } from './findings.js';
 
 export const DEFAULT_CLOSE_OPTIONS: CloseOptions = {
@@ -29,9 +29,9 @@ export const TIME_WAIT_BY_OS: Record<string, number> = {
   linux: 60_000_000, bsd: 60_000_000, macos: 30_000_000, windows: 240_000_000, solaris: 120_000_000,
 };
 
-/** Time spent in each close state, up to `untilUs` (what the capture observed). */
-function durations(changes: readonly StateChange[], untilUs: number): SideDurations {
-  const out: SideDurations = { finWait1: null, finWait2: null, closing: null, timeWait: null, closeWait: null, lastAck: null };
+/** Time spent in each close state, up to `untilUs` (what the capture observed), into `out`. */
+function durations(changes: readonly StateChange[], untilUs: number, out: SideDurations): SideDurations {
+  out.finWait1 = out.finWait2 = out.closing = out.timeWait = out.closeWait = out.lastAck = null;
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i];
     if (c.atUs > untilUs) continue;
@@ -62,10 +62,12 @@ function timeWaitEnd(changes: readonly StateChange[], untilUs: number): number |
   return null;
 }
 
-function sideVerdict(changes: StateChange[], untilUs: number): SideVerdict {
-  const finalState = stateAt(changes, untilUs);
-  const timeWaitEndsUs = finalState === 'TIME_WAIT' ? timeWaitEnd(changes, untilUs) : null;
-  return { changes, finalState, timeWaitEndsUs, durations: durations(changes, untilUs) };
+function sideVerdict(changes: StateChange[], untilUs: number, out: SideVerdict): SideVerdict {
+  out.changes = changes;
+  out.finalState = stateAt(changes, untilUs);
+  out.timeWaitEndsUs = out.finalState === 'TIME_WAIT' ? timeWaitEnd(changes, untilUs) : null;
+  durations(changes, untilUs, out.durations);
+  return out;
 }
 
 /**
@@ -73,10 +75,10 @@ function sideVerdict(changes: StateChange[], untilUs: number): SideVerdict {
  * toward the client]: a segment toward the endpoint, and the first segment from it that
  * acknowledges it. The handshake gives the first sample (SYN -> SYN-ACK, SYN-ACK -> ACK); data and
  * FINs add more, and the minimum drops the samples inflated by delayed ACKs or a busy path.
- * Infinity where there is no sample. Both directions in one pass over the log.
+ * Infinity where there is no sample. Both directions in one pass over the log, into `best`.
  */
-function roundTrips(log: readonly Segment[]): [number, number] {
-  const best: [number, number] = [Infinity, Infinity];
+function roundTrips(log: readonly Segment[], best: [number, number]): [number, number] {
+  best[0] = best[1] = Infinity;
   for (let i = 0; i < log.length; i++) {
     const s = log[i];
     if ((s.marks & (SEG_FOLDED | SEG_RETRANSMISSION)) !== 0) continue;
@@ -144,61 +146,158 @@ class AddressText {
 const clientAddress = new AddressText();
 const serverAddress = new AddressText();
 
-function directionSummary(f: DirectionFacts): DirectionSummary {
+function newDirectionSummary(): DirectionSummary {
   return {
-    packets: f.packets,
-    bytes: f.bytes,
-    uniqueBytes: f.uniqueBytes,
-    retransmissions: f.retransmissions,
-    syn: f.synCount > 0 ? { atUs: f.synUs, count: f.synCount, ack: f.synAck } : null,
-    fin: f.finUs >= 0 ? { atUs: f.finUs, seq: f.finSeq, count: f.finCount, lastUs: f.finLastUs, ackedUs: f.finAckedUs >= 0 ? f.finAckedUs : null } : null,
-    rst: f.rstUs >= 0 ? { atUs: f.rstUs, seq: f.rstSeq, count: f.rstCount, ack: f.rstWithAck } : null,
-    ackedUnseen: f.ackedUnseenEvents,
-    options: {
-      mss: f.mss >= 0 ? f.mss : null, windowScale: f.windowScale >= 0 ? f.windowScale : null,
-      sackPermitted: f.sackPermitted, timestamps: f.timestamps,
-    },
+    packets: 0, bytes: 0, uniqueBytes: 0, retransmissions: 0, syn: null, fin: null, rst: null, ackedUnseen: 0,
+    options: { mss: null, windowScale: null, sackPermitted: false, timestamps: false },
   };
+}
+
+type Present<T> = Exclude<T, null>;
+
+/** A direction summary's objects that are there only when the direction sent a SYN, FIN or RST. */
+interface DirectionSpares {
+  syn: Present<DirectionSummary['syn']>;
+  fin: Present<DirectionSummary['fin']>;
+  rst: Present<DirectionSummary['rst']>;
+}
+
+function newDirectionSpares(): DirectionSpares {
+  return {
+    syn: { atUs: 0, count: 0, ack: false },
+    fin: { atUs: 0, seq: 0, count: 0, lastUs: 0, ackedUs: null },
+    rst: { atUs: 0, seq: 0, count: 0, ack: false },
+  };
+}
+
+function directionSummary(f: DirectionFacts, out: DirectionSummary, spares: DirectionSpares): DirectionSummary {
+  out.packets = f.packets;
+  out.bytes = f.bytes;
+  out.uniqueBytes = f.uniqueBytes;
+  out.retransmissions = f.retransmissions;
+  out.syn = null;
+  if (f.synCount > 0) {
+    const syn = out.syn = spares.syn;
+    syn.atUs = f.synUs; syn.count = f.synCount; syn.ack = f.synAck;
+  }
+  out.fin = null;
+  if (f.finUs >= 0) {
+    const fin = out.fin = spares.fin;
+    fin.atUs = f.finUs; fin.seq = f.finSeq; fin.count = f.finCount; fin.lastUs = f.finLastUs;
+    fin.ackedUs = f.finAckedUs >= 0 ? f.finAckedUs : null;
+  }
+  out.rst = null;
+  if (f.rstUs >= 0) {
+    const rst = out.rst = spares.rst;
+    rst.atUs = f.rstUs; rst.seq = f.rstSeq; rst.count = f.rstCount; rst.ack = f.rstWithAck;
+  }
+  out.ackedUnseen = f.ackedUnseenEvents;
+  const o = out.options;
+  o.mss = f.mss >= 0 ? f.mss : null;
+  o.windowScale = f.windowScale >= 0 ? f.windowScale : null;
+  o.sackPermitted = f.sackPermitted;
+  o.timestamps = f.timestamps;
+  return out;
 }
 
 /** One-way delays where the vantage is unknown (most connections): shared, never written. */
 const NO_SHIFTS: readonly [number, number] = [0, 0];
 
-/** Everything finscope concludes about one connection. `keepSegments` keeps the log for a ladder. */
-export function analyzeConnection(conn: Connection, options: CloseOptions = DEFAULT_CLOSE_OPTIONS, keepSegments = false): Verdict {
-  const gaps = roundTrips(conn.log);
+function newSideVerdict(): SideVerdict {
+  return {
+    changes: [], finalState: null, timeWaitEndsUs: null,
+    durations: { finWait1: null, finWait2: null, closing: null, timeWait: null, closeWait: null, lastAck: null },
+  };
+}
+
+/**
+ * The objects a verdict is made of. analyzeConnection fills them in and returns its verdict, so a
+ * caller that reads each verdict before it asks for the next and keeps nothing of it (the store
+ * encodes it at once) passes the same VerdictScratch every time and the close stage makes almost
+ * no garbage: per connection it made ~45 objects, and with the young generation that
+ * --optimize-for-size keeps small, collecting them cost more than making them. Without one, each
+ * verdict is made of new objects, as any caller that keeps verdicts needs.
+ */
+export class VerdictScratch {
+  readonly replay = new ReplayParts();
+  readonly gaps: [number, number] = [Infinity, Infinity];
+  readonly shifts: [number, number] = [0, 0];
+  readonly spares: [DirectionSpares, DirectionSpares] = [newDirectionSpares(), newDirectionSpares()];
+  readonly sides: [SideVerdict, SideVerdict] = [newSideVerdict(), newSideVerdict()];
+  readonly verdict: Verdict = {
+    id: 0,
+    input: 0,
+    family: 4,
+    client: { ip: '', port: 0 },
+    server: { ip: '', port: 0 },
+    roleReason: '',
+    startUs: 0,
+    endUs: 0,
+    observedUntilUs: 0,
+    endReason: '',
+    previousId: null,
+    reusedById: null,
+    midStream: false,
+    vantage: 'unknown',
+    handshakeGapsUs: null,
+    directions: { client: newDirectionSummary(), server: newDirectionSummary() },
+    activeCloser: null,
+    sides: { client: this.sides[0], server: this.sides[1] },
+    zeek: { connState: '', history: '' },
+    findings: [],
+    segments: null,
+    foldedPackets: 0,
+  };
+}
+
+/**
+ * Everything finscope concludes about one connection. `keepSegments` keeps the log for a ladder.
+ * The verdict is made of `scratch`'s objects: see VerdictScratch before passing one.
+ */
+export function analyzeConnection(conn: Connection, options: CloseOptions = DEFAULT_CLOSE_OPTIONS, keepSegments = false,
+  scratch = new VerdictScratch()): Verdict {
+  const gaps = roundTrips(conn.log, scratch.gaps);
   const vantage = vantageOf(gaps);
   // Each endpoint's one-way delay to the capture point: half the round trip the capture point saw
   // toward it (SYN-ACK -> ACK toward the client, SYN -> SYN-ACK toward the server).
-  const shifts = vantage === 'unknown' ? NO_SHIFTS : [Math.min(gaps[1], 10e6) / 2, Math.min(gaps[0], 10e6) / 2] as const;
-  const runs = runStateMachines(conn, options.timeWaitUs, shifts);
+  let shifts = NO_SHIFTS;
+  if (vantage !== 'unknown') {
+    scratch.shifts[0] = Math.min(gaps[1], 10e6) / 2;
+    scratch.shifts[1] = Math.min(gaps[0], 10e6) / 2;
+    shifts = scratch.shifts;
+  }
+  const runs = runStateMachines(conn, options.timeWaitUs, shifts, scratch.replay);
   // Each endpoint saw the last packets up to its one-way delay after the capture point did.
   const until = conn.observedUntilUs >= 0 ? conn.observedUntilUs : conn.lastUs;
-  const sides: [SideVerdict, SideVerdict] = [sideVerdict(runs[0].changes, until + shifts[0]), sideVerdict(runs[1].changes, until + shifts[1])];
+  const sides = scratch.sides;
+  sideVerdict(runs[0].changes, until + shifts[0], sides[0]);
+  sideVerdict(runs[1].changes, until + shifts[1], sides[1]);
   const activeCloser = activeCloserOf(conn);
-  const findings = detectFindings({ conn, runs, sides, vantage, options, activeCloser });
-  return {
-    id: conn.id,
-    input: conn.input,
-    family: conn.family,
-    client: { ip: clientAddress.of(conn.family, conn.addrs[0]), port: conn.ports[0] },
-    server: { ip: serverAddress.of(conn.family, conn.addrs[1]), port: conn.ports[1] },
-    roleReason: conn.roleReason,
-    startUs: conn.firstUs,
-    endUs: conn.lastUs,
-    observedUntilUs: until,
-    endReason: conn.endReason,
-    previousId: conn.previousId,
-    reusedById: conn.reusedById,
-    midStream: conn.dirs[0].synCount === 0 && conn.dirs[1].synCount === 0,
-    vantage,
-    handshakeGapsUs: bothSampled(gaps) ? gaps : null,
-    directions: { client: directionSummary(conn.dirs[0]), server: directionSummary(conn.dirs[1]) },
-    activeCloser,
-    sides: { client: sides[0], server: sides[1] },
-    zeek: { connState: zeekConnState(conn), history: conn.history },
-    findings,
-    segments: keepSegments ? conn.segmentLog() : null,
-    foldedPackets: conn.foldedPackets,
-  };
+  const v = scratch.verdict;
+  v.id = conn.id;
+  v.input = conn.input;
+  v.family = conn.family;
+  v.client.ip = clientAddress.of(conn.family, conn.addrs[0]);
+  v.client.port = conn.ports[0];
+  v.server.ip = serverAddress.of(conn.family, conn.addrs[1]);
+  v.server.port = conn.ports[1];
+  v.roleReason = conn.roleReason;
+  v.startUs = conn.firstUs;
+  v.endUs = conn.lastUs;
+  v.observedUntilUs = until;
+  v.endReason = conn.endReason;
+  v.previousId = conn.previousId;
+  v.reusedById = conn.reusedById;
+  v.midStream = conn.dirs[0].synCount === 0 && conn.dirs[1].synCount === 0;
+  v.vantage = vantage;
+  v.handshakeGapsUs = bothSampled(gaps) ? gaps : null;
+  directionSummary(conn.dirs[0], v.directions.client, scratch.spares[0]);
+  directionSummary(conn.dirs[1], v.directions.server, scratch.spares[1]);
+  v.activeCloser = activeCloser;
+  v.zeek.connState = zeekConnState(conn);
+  v.zeek.history = conn.history;
+  v.findings = detectFindings({ conn, runs, sides, vantage, options, activeCloser });
+  v.segments = keepSegments ? conn.segmentLog() : null;
+  v.foldedPackets = conn.foldedPackets;
+  return v;
 }

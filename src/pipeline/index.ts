@@ -2,7 +2,9 @@
 // judged as soon as the flow stage hands them on, so memory follows live connections.
 
 import { readCapture, sanitizeText, type CaptureInfo } from '../capture/index.js';
-import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type CloseOptions, type Verdict } from '../close/index.js';
+import {
+  analyzeConnection, DEFAULT_CLOSE_OPTIONS, VerdictScratch, type CloseOptions, type Verdict,
+} from '../close/index.js';
 import {
   DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView, type DecodeStatsJson,
 } from '../decode/index.js';
@@ -45,6 +47,11 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   /** Where connection ids start (several inputs analysed separately still get unique ids). */
   firstId?: number;
+  /**
+   * Every verdict is made of the same objects (see VerdictScratch): for an onVerdict that is done
+   * with each verdict when it returns and keeps nothing of it, such as one that stores it encoded.
+   */
+  reuseVerdicts?: boolean;
 }
 
 export type VerdictHandler = (verdict: Verdict) => void;
@@ -73,7 +80,8 @@ export async function analyzeInput(
   const close = options.close ?? DEFAULT_CLOSE_OPTIONS;
   const keepSegments = options.keepSegments ?? false;
   // The verdict copies what it needs (the segment log too, packed): the table may reuse connections.
-  const table = new FlowTable((c) => onVerdict(analyzeConnection(c, close, keepSegments)),
+  const scratch = options.reuseVerdicts === true ? new VerdictScratch() : undefined;
+  const table = new FlowTable((c) => onVerdict(analyzeConnection(c, close, keepSegments, scratch)),
     { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, options.firstId ?? 1);
   const view = new PacketView();
   const stats = new DecodeStats();

@@ -4,7 +4,8 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
 import { SEG_RETRANSMISSION, type Connection, type Dir, type Segment } from '../flow/index.js';
 import { formatDuration as dur } from '../common/duration.js';
-import type { SideRun } from './machine.js';
+import type { SideRun, StateChange } from './machine.js';
+import type { TcpState } from './states.js';
 import type { CloseOptions, Finding, FindingCode, Severity, Side, SideVerdict, Vantage } from './types.js';
 
 const SIDE: readonly Side[] = ['client', 'server'];
@@ -72,7 +73,16 @@ function acksOfPeerFin(conn: Connection, d: Dir): Segment[] {
 
 /** The first FIN segment of a direction. */
 export function firstFin(conn: Connection, d: Dir): Segment | undefined {
-  return conn.log.find((s) => s.dir === d && (s.flags & TCP_FIN) !== 0);
+  // A loop, not log.find: a closure for each of the ~4 calls per connection was garbage.
+  const log = conn.log;
+  for (let i = 0; i < log.length; i++) if (log[i].dir === d && (log[i].flags & TCP_FIN) !== 0) return log[i];
+  return undefined;
+}
+
+/** A side's first change into `state`. */
+function firstChangeTo(changes: readonly StateChange[], state: TcpState): StateChange | undefined {
+  for (let i = 0; i < changes.length; i++) if (changes[i].state === state) return changes[i];
+  return undefined;
 }
 
 /** Whether each side sent its FIN before it had the other's (the FINs crossed). */
@@ -231,7 +241,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
         `a RST from ${peer} killed ${side}'s TIME_WAIT after ${dur(tw.atUs - runs[d].timeWaitSinceUs)} (RFC 1337); later segments of the old connection meet no socket`));
     }
     if (runs[d].stateAtReuse === 'TIME_WAIT') {
-      const since = sides[d].changes.find((c) => c.state === 'TIME_WAIT')?.atUs ?? conn.reusedAtUs;
+      const since = firstChangeTo(sides[d].changes, 'TIME_WAIT')?.atUs ?? conn.reusedAtUs;
       out.push(finding('time-wait-reuse', side, conn.reusedAtUs,
         `a new SYN reused the 4-tuple (connection #${conn.reusedById}) while ${side} had been in TIME_WAIT for ${dur(conn.reusedAtUs - since)} of ${limitText(options.timeWaitUs)}`));
     }
@@ -248,7 +258,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     const r = conn.dirs[d];
     const side = SIDE[d];
     const shape = r.rstWithAck ? 'RST+ACK' : 'bare RST (no ACK)';
-    const handshakeDone = runs[0].changes.some((c) => c.state === 'ESTABLISHED') || runs[1].changes.some((c) => c.state === 'ESTABLISHED');
+    const handshakeDone = firstChangeTo(runs[0].changes, 'ESTABLISHED') !== undefined || firstChangeTo(runs[1].changes, 'ESTABLISHED') !== undefined;
     // Both FINs acknowledged before the RST: the close had finished; a later RST is about a
     // socket that no longer exists (see time-wait-assassination), not how this close ended.
     const closeDone = conn.dirs[0].finAckedUs >= 0 && conn.dirs[1].finAckedUs >= 0 &&
@@ -256,7 +266,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     if (closeDone) {
       // nothing: reported by the TIME_WAIT findings when it matters
     } else if (anyFin && earliest(conn.dirs[0].finUs, conn.dirs[1].finUs) <= r.rstUs) {
-      const gone = !r.rstWithAck && sides[d].changes.some((c) => c.state === 'FIN_WAIT_2')
+      const gone = !r.rstWithAck && firstChangeTo(sides[d].changes, 'FIN_WAIT_2') !== undefined
         ? `; ${side}'s socket was already gone (an orphaned FIN_WAIT_2 socket is dropped silently after tcp_fin_timeout)` : '';
       out.push(finding('reset-after-fin', side, r.rstUs, `the close began with FIN but ${side} ended it with a ${shape}${gone}`));
     } else if (!anyFin && handshakeDone) {
@@ -275,6 +285,7 @@ export function detectFindings(ctx: FindingContext): Finding[] {
         `no FIN or RST by the end (${conn.endReason === 'idle' ? 'finished as idle' : conn.endReason}); quiet for ${dur(end - conn.lastUs)}`));
     }
   }
-  out.sort((x, y) => x.atUs - y.atUs);
+  // Most connections have one finding or none: nothing to sort (sort is stable, so the same order).
+  if (out.length > 1) out.sort((x, y) => x.atUs - y.atUs);
   return out;
 }

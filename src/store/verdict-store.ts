@@ -16,7 +16,7 @@
 import type { Verdict } from '../close/index.js';
 import { HostVotes } from './host-votes.js';
 import {
-  clientIpOf, decodeOutline, decodeVerdict, encodeVerdict, H_ID, H_INPUT, H_KEY, H_LENGTH, H_VANTAGE, RecordWriter, recordSeverityRank,
+  clientIpOf, decodeOutline, decodeVerdict, encodeVerdict, OutlineScratch, H_ID, H_INPUT, H_KEY, H_LENGTH, H_VANTAGE, RecordWriter, recordSeverityRank,
   serverIpOf, VANTAGE, viewOf, type VerdictOutline,
 } from './record.js';
 import { SpillFile } from './spill.js';
@@ -33,7 +33,10 @@ export interface VerdictSource extends Iterable<Verdict> {
   readonly length: number;
   /** The host votes of each input's verdicts (by input index); null when they must be counted by reading. */
   hostVotesByInput?(): ReadonlyMap<number, HostVotes> | null;
-  /** Each verdict in order as an outline, with `whole()` to decode all of it while fn runs. */
+  /**
+   * Each verdict in order as an outline, with `whole()` to decode all of it while fn runs. The
+   * outline may be made of the same objects every time: fn keeps nothing of it.
+   */
   forEachOutline?(fn: (v: VerdictOutline, whole: () => Verdict) => void): void;
 }
 
@@ -369,8 +372,10 @@ export class VerdictStore implements VerdictSource {
       this.shift(v);
       return v;
     };
+    // fn is done with each outline when it returns (see the interface): one set of objects for all.
+    const scratch = new OutlineScratch();
     while (c.next()) {
-      const v = decodeOutline(c.buf, c.off);
+      const v = decodeOutline(c.buf, c.off, scratch);
       v.id += this.idOffsetOf(c.buf, c.off);
       fn(v, whole);
     }

@@ -10,7 +10,7 @@ import type { Verdict } from '../../src/close/index.js';
 import { analyzeInput } from '../../src/pipeline/index.js';
 import { quantizeVerdict } from '../../src/report/verdict-json.js';
 import { MemoryBudget, NumberBag, mergeSorted } from '../../src/store/number-bag.js';
-import { decodeVerdict, encodeVerdict, RecordWriter } from '../../src/store/record.js';
+import { decodeOutline, decodeVerdict, encodeVerdict, OutlineScratch, RecordWriter } from '../../src/store/record.js';
 import { VerdictStore } from '../../src/store/verdict-store.js';
 
 const CAPTURES = join(process.cwd(), 'captures');
@@ -34,6 +34,30 @@ test('every verdict of every capture survives a record unchanged (segments aside
     }
   }
   assert.ok(n > 500);
+});
+
+test('outlines decoded into one reused scratch are the outlines of new objects, record after record', async () => {
+  // Every capture's records in one buffer, so that each outline follows a different one: more or
+  // fewer changes and findings, other addresses.
+  const w = new RecordWriter(64);
+  const starts: number[] = [];
+  for (const file of files) {
+    for (const v of await verdictsOf(file)) {
+      starts.push(w.length);
+      encodeVerdict(w, v, v.id);
+    }
+  }
+  const scratch = new OutlineScratch();
+  const counts = new Set<string>();
+  for (const order of [starts, [...starts].reverse()]) {
+    for (const off of order) {
+      const reused = decodeOutline(w.buf, off, scratch);
+      assert.equal(reused, scratch.outline);
+      assert.deepEqual(reused, decodeOutline(w.buf, off), `record at ${off}`);
+      counts.add(`${reused.sides.client.changes.length}/${reused.findings.length}`);
+    }
+  }
+  assert.ok(counts.size > 5, `${counts.size} shapes of changes and findings`);
 });
 
 test('records come back in key order, in memory and spilled in many runs', async () => {

@@ -8,14 +8,14 @@ import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
 import { activeCloserOf, detectFindings } from './findings.js';
 import { ReplayParts, runStateMachines, stateAt, type StateChange } from './machine.js';
 import type { TcpState } from './states.js';
-import type {
-  CloseOptions, DirectionSummary, SideDurations, SideVerdict, Vantage, Verdict,
+import {
+  emptySideVerdict, type CloseOptions, type DirectionSummary, type SideDurations, type SideVerdict, type Vantage, type Verdict,
 } from './types.js';
 import { zeekConnState } from './zeek.js';
 
 export * from './types.js';
 export { TCP_STATES, TRANSITIONS, nextState, type TcpState, type TcpEvent } from './states.js';
-export { ReplayParts, stateAt, type StateChange } from './machine.js';
+export { stateAt, type StateChange } from './machine.js';
 export { SEVERITY } from './findings.js';
 
 export const DEFAULT_CLOSE_OPTIONS: CloseOptions = {
@@ -203,13 +203,6 @@ function directionSummary(f: DirectionFacts, out: DirectionSummary, spares: Dire
 /** One-way delays where the vantage is unknown (most connections): shared, never written. */
 const NO_SHIFTS: readonly [number, number] = [0, 0];
 
-function newSideVerdict(): SideVerdict {
-  return {
-    changes: [], finalState: null, timeWaitEndsUs: null,
-    durations: { finWait1: null, finWait2: null, closing: null, timeWait: null, closeWait: null, lastAck: null },
-  };
-}
-
 /**
  * The objects a verdict is made of. analyzeConnection fills them in and returns its verdict, so a
  * caller that reads each verdict before it asks for the next and keeps nothing of it (the store
@@ -223,7 +216,7 @@ export class VerdictScratch {
   readonly gaps: [number, number] = [Infinity, Infinity];
   readonly shifts: [number, number] = [0, 0];
   readonly spares: [DirectionSpares, DirectionSpares] = [newDirectionSpares(), newDirectionSpares()];
-  readonly sides: [SideVerdict, SideVerdict] = [newSideVerdict(), newSideVerdict()];
+  readonly sides: [SideVerdict, SideVerdict] = [emptySideVerdict(), emptySideVerdict()];
   readonly verdict: Verdict = {
     id: 0,
     input: 0,

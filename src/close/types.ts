@@ -52,6 +52,14 @@ export interface SideVerdict {
   durations: SideDurations;
 }
 
+/** A side with no changes, no final state and no durations: the shape verdicts and outlines fill in. */
+export function emptySideVerdict(): SideVerdict {
+  return {
+    changes: [], finalState: null, timeWaitEndsUs: null,
+    durations: { finWait1: null, finWait2: null, closing: null, timeWait: null, closeWait: null, lastAck: null },
+  };
+}
+
 export interface Endpoint { ip: string; port: number }
 
 export interface DirectionSummary {

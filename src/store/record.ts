@@ -19,6 +19,7 @@ import type {
   DirectionSummary, Endpoint, Finding, FindingCode, Severity, Side, SideDurations, SideVerdict, Vantage, Verdict,
 } from '../close/index.js';
 import type { StateChange, TcpEvent, TcpState } from '../close/index.js';
+import { emptySideVerdict } from '../close/types.js';
 
 // --- enumerations (a Record over each union, so that a new member is a compile error here)
 
@@ -475,13 +476,6 @@ export interface VerdictOutline {
 const clientIpText = new TextOf();
 const serverIpText = new TextOf();
 
-function newSide(): SideVerdict {
-  return {
-    changes: [], finalState: null, timeWaitEndsUs: null,
-    durations: { finWait1: null, finWait2: null, closing: null, timeWait: null, closeWait: null, lastAck: null },
-  };
-}
-
 /**
  * The objects an outline is decoded into. decodeOutline fills them and returns its outline, so a
  * reader that is done with each outline before it decodes the next and keeps nothing of it (the
@@ -491,7 +485,7 @@ function newSide(): SideVerdict {
 export class OutlineScratch {
   readonly outline: VerdictOutline = {
     id: 0, input: 0, family: 4, client: { ip: '', port: 0 }, server: { ip: '', port: 0 }, startUs: 0, activeCloser: null,
-    sides: { client: newSide(), server: newSide() }, zeek: { connState: '' }, findings: [],
+    sides: { client: emptySideVerdict(), server: emptySideVerdict() }, zeek: { connState: '' }, findings: [],
   };
 }
 

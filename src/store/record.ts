@@ -502,13 +502,14 @@ export function decodeOutline(b: Buffer, off: number, scratch = new OutlineScrat
   o.server.ip = serverIpText.of(b, s, s += d.getUint8(off + H_SERVER_IP_LEN));
   const findings = o.findings;
   for (let i = 0, g = findingsAt; i < nf; i++, g += FINDING) {
-    const side = d.getUint8(g + G_SIDE);
+    const sideCode = d.getUint8(g + G_SIDE);
+    const side = sideCode === 0 ? null : SIDE_OR_NULL.names[sideCode] as Side;
     const code = FINDING_CODE.names[d.getUint8(g + G_CODE)], severity = SEVERITY_CODE.names[d.getUint8(g + G_SEVERITY)];
     const f = findings[i];
     if (f === undefined) {
-      findings.push({ code, severity, side: side === 0 ? null : SIDE_OR_NULL.names[side] as Side });
+      findings.push({ code, severity, side });
     } else {
-      f.code = code; f.severity = severity; f.side = side === 0 ? null : SIDE_OR_NULL.names[side] as Side;
+      f.code = code; f.severity = severity; f.side = side;
     }
   }
   if (findings.length > nf) findings.length = nf;

@@ -15,6 +15,14 @@ import { errorCode, isGzipMagic, noteAborted, type SourceIo } from './source-io.
  */
 const GUNZIP_CHUNK = 16 * 1024;
 
+// Decoded gzip chunks are framed on the next turn of the event loop, not in zlib's 'data' handler:
+// zlib starts inflating the next chunk (on a libuv thread) only once that handler returns, so
+// framing and analysing inside it left decompression and analysis taking turns on one core.
+// Deferred, the next chunk is inflated while this one is analysed. zlib delivers at most one chunk
+// per turn and each turn frames all that wait, so the queue stays a chunk or two long. Measured on
+// the 3 M-packet loopback capture gzipped (77 MB): the whole JSON report 10.4 s -> 8.2-8.5 s
+// (6.5-6.7 s uncompressed).
+
 /**
  * Reads `raw` to its end, a problem, or an abort. `owned`: we created the stream and destroy it
  * when done; a caller's stream is only paused. `prefix`: bytes the caller already read from it.
@@ -55,6 +63,11 @@ export function readStream(raw: NodeJS.ReadableStream, io: SourceIo, owned: bool
       else resolve();
     };
 
+    // gzip only: decoded chunks not yet framed, and whether the decoder has ended.
+    let pending: Buffer[] = [];
+    let drainScheduled = false;
+    let decodedEnded = false;
+
     /** Frames decoded bytes; exceptions here come from the record handler and must propagate. */
     const deliver = (chunk: Buffer): void => {
       if (settled) return;
@@ -82,7 +95,34 @@ export function readStream(raw: NodeJS.ReadableStream, io: SourceIo, owned: bool
       settle();
     };
 
+    /** Frames the pending chunks now: before a problem is noted, nothing decoded is lost. */
+    const deliverPending = (): void => {
+      const chunks = pending;
+      pending = [];
+      for (let i = 0; i < chunks.length && !settled; i++) deliver(chunks[i]);
+    };
+
+    const drainPending = (): void => {
+      drainScheduled = false;
+      deliverPending();
+      if (!settled && decodedEnded) endOfInput();
+    };
+
+    const scheduleDrain = (): void => {
+      if (drainScheduled) return;
+      drainScheduled = true;
+      setImmediate(drainPending);
+    };
+
+    const onDecoded = (chunk: Buffer): void => {
+      if (settled) return;
+      pending.push(chunk);
+      scheduleDrain();
+    };
+
     const onGzipError = (error: Error): void => {
+      deliverPending();
+      if (settled) return;
       const code = errorCode(error);
       const message = code === 'Z_BUF_ERROR'
         ? 'compressed data ends early (truncated gzip file)'
@@ -100,8 +140,8 @@ export function readStream(raw: NodeJS.ReadableStream, io: SourceIo, owned: bool
         info.compression = 'gzip';
         const decoder = createGunzip({ chunkSize: GUNZIP_CHUNK });
         gunzip = decoder;
-        decoder.on('data', deliver);
-        decoder.on('end', endOfInput);
+        decoder.on('data', onDecoded);
+        decoder.on('end', () => { decodedEnded = true; scheduleDrain(); });
         decoder.on('error', onGzipError);
         decoder.on('drain', () => raw.resume());
         if (!decoder.write(head)) raw.pause();
@@ -136,6 +176,7 @@ export function readStream(raw: NodeJS.ReadableStream, io: SourceIo, owned: bool
     }
 
     function onRawError(error: Error): void {
+      deliverPending();
       if (settled) return;
       const code = errorCode(error);
       state.fail(ProblemKind.ReadError, `read failed: ${code !== 'UNKNOWN' ? code + ' ' : ''}${error.message}`,
@@ -146,6 +187,8 @@ export function readStream(raw: NodeJS.ReadableStream, io: SourceIo, owned: bool
     /** A stream destroyed without 'end' or 'error' would otherwise leave us waiting forever. */
     function onRawClose(): void {
       if (settled || rawEnded) return;
+      deliverPending();
+      if (settled) return;
       state.fail(ProblemKind.ReadError, 'the input stream closed before its end', window.received, info.packets + 1);
       settle();
     }

@@ -1,30 +1,34 @@
 // The benchmark of issue 7: finscope's whole `report --format json` against tshark, tcptrace and
 // tcpdump on the same captures in the same run, with packets per second, wall and CPU time, peak
-// memory (the child's max RSS) and the ratios; then 1 job against 2 jobs on two files, and peak
-// memory when the capture grows ten times at the same number of live connections.
+// memory (the child's max RSS) and the ratios; then the same capture gzipped, 1 job against 2 jobs
+// on two files, and peak memory when the capture grows ten times at the same number of live
+// connections.
 //
 //   npm run bench                         # everything, 3 M packets
 //   npm run bench -- --packets 1000000 --runs 3 --skip scale
 //   npm run bench -- --real               # only the real capture (--synthetic: only the synthetic)
 //
 // Options: --packets N (default 3000000), --runs N (best of N, default 1), --scale N (the growth
-// factor for the memory check, default 10), --skip real,synthetic,tools,text,jobs,scale.
+// factor for the memory check, default 10), --skip real,synthetic,tools,text,gzip,jobs,scale.
 //
 // Captures (bench/data/, gitignored; made once and reused):
 //   real-<N>.pcap            nginx (or a small Node server) under wrk with `Connection: close` on
 //                            loopback, snaplen 160, made by bench/real-traffic.sh when run as root
 //                            with tcpdump and wrk installed; skipped (with a note) otherwise
 //   synthetic-<N>-*.pcap     bench/generate.ts: deterministic, every finding present
+//   <capture>.gz             the real capture (else the synthetic one) gzipped at zlib's default level
 //
 // Peak memory is the child's max RSS from GNU time (`apt-get install time`), or else from polling
 // /proc/<pid>/status (VmHWM) while it runs. CPU time is user + system (GNU time only): on a busy
 // machine wall time stretches while CPU time does not, so both are printed.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { generate } from './generate.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -209,6 +213,37 @@ async function compareTools(name: string, file: string, o: Options): Promise<voi
   }
 }
 
+/** `file` gzipped beside it (made once): archives of captures are usually compressed. */
+async function gzipped(file: string): Promise<string> {
+  const out = `${file}.gz`;
+  if (!existsSync(out)) {
+    process.stdout.write(`gzipping ${relative(ROOT, file)} ... `);
+    await pipeline(createReadStream(file), createGzip(), createWriteStream(`${out}.part`));
+    renameSync(`${out}.part`, out);
+    console.log(`${fmt(statSync(out).size / 1e6, 0)} MB`);
+  }
+  return out;
+}
+
+/** finscope on a gzipped capture against the same capture plain, and gzip -dc alone (the floor). */
+async function compareGzip(file: string, o: Options): Promise<void> {
+  const gz = await gzipped(file);
+  const packets = packetsIn(file);
+  const runs: [string, string[]][] = [
+    ['finscope report -f json (1 job), plain', finscope([file], 1)],
+    ['finscope report -f json (1 job), gzipped', finscope([gz], 1)],
+  ];
+  if (has('gzip')) runs.push(['gzip -dc (decompression alone)', ['gzip', '-dc', gz]]);
+  const results: Measure[] = [];
+  for (const [, argv] of runs) results.push(await measure(argv, o.runs));
+  console.log(`\n## Gzipped input: ${relative(ROOT, gz)} (${fmt(statSync(gz).size / 1e6, 0)} MB, ${packets} packets)\n`);
+  table(['run', 'packets/s', 'wall', 'CPU', 'peak RSS'], runs.map(([label], i) => {
+    const m = results[i];
+    return [label, mpps(packets, m.wall), `${fmt(m.wall)} s`, m.cpu === null ? '-' : `${fmt(m.cpu)} s`, `${fmt(m.rssMb, 0)} MB`];
+  }));
+  console.log(`\nthe gzipped capture takes ${fmt(results[1].wall / results[0].wall)} of the time of the plain one`);
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(CLI)) throw new Error(`bench: ${CLI} is missing: run npm run build (npm run bench does)`);
@@ -221,6 +256,7 @@ async function main(): Promise<void> {
   const real = o.skip.has('real') ? null : realCapture(o.packets);
   if (real !== null) await compareTools('Real traffic', real, o);
   if (synthetic !== null) await compareTools('Synthetic', synthetic, o);
+  if (!o.skip.has('gzip') && (real ?? synthetic) !== null) await compareGzip((real ?? synthetic)!, o);
 
   if (!o.skip.has('jobs') && synthetic !== null) {
     const second = await syntheticCapture(o.packets, 2);

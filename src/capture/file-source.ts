@@ -2,6 +2,7 @@
 // stream machinery and no copies on the fast path. A gzip file is handed to the stream path
 // (zlib is a stream), carrying the bytes already read so that FIFOs, which cannot seek back, work.
 
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ProblemKind } from './problem-kinds.js';
@@ -25,7 +26,9 @@ export async function readFile(path: string, io: SourceIo): Promise<void> {
       state.fail(ProblemKind.IsDirectory, 'is a directory, not a capture file', 0, null);
       return;
     }
-    await readHandle(handle, io);
+    // A regular file can be read again from its start by a gzip decoder after damage.
+    const reread = stats.isFile() ? (): NodeJS.ReadableStream => createReadStream(path, { highWaterMark: io.chunkSize }) : null;
+    await readHandle(handle, io, reread);
   } finally {
     await handle.close();
   }
@@ -37,7 +40,7 @@ export async function readFile(path: string, io: SourceIo): Promise<void> {
  */
 const READ_HEADROOM = 256 * 1024;
 
-async function readHandle(handle: FileHandle, io: SourceIo): Promise<void> {
+async function readHandle(handle: FileHandle, io: SourceIo, reread: (() => NodeJS.ReadableStream) | null): Promise<void> {
   const { state, window, chunkSize } = io;
   const info = state.info;
   // Until 2 bytes are in, we cannot tell gzip from the rest; those reads are not committed yet.
@@ -52,7 +55,7 @@ async function readHandle(handle: FileHandle, io: SourceIo): Promise<void> {
     if (isGzipMagic(buf, at, at + pending)) {
       const prefix = Buffer.from(buf.subarray(at, at + pending));
       const raw = handle.createReadStream({ highWaterMark: chunkSize, autoClose: false });
-      await readStream(raw as unknown as Readable, io, true, prefix);
+      await readStream(raw as unknown as Readable, io, true, prefix, reread);
       return;
     }
     if (pending === 0) {

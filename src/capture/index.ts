@@ -85,7 +85,7 @@ export async function readCapture(
   };
   if (typeof source === 'string' && source !== '-') await readFile(source, io);
   else if (source === '-' && stdinIsDirectory()) state.fail(ProblemKind.IsDirectory, 'standard input is a directory, not a capture file', 0, null);
-  else await readStream(source === '-' ? process.stdin : source, io, false, null);
+  else await readStream(source === '-' ? process.stdin : source, io, false, null, options.reread ?? null);
   return state.info;
 }
 

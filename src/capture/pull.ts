@@ -8,6 +8,7 @@
 // Only the public readCapture is used: framing, gzip detection and every problem kind behave exactly
 // as for a file read with readCapture (open failures, directories and the like are delegated to it).
 
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { readCapture } from './index.js';
@@ -166,11 +167,14 @@ export class PullReader {
   private async start(): Promise<void> {
     this.started = true;
     const src = this.source;
+    let regular = false;
     if (typeof src === 'string' && src !== '-') {
       let handle: FileHandle | null = null;
       try {
         handle = await open(src, 'r');
-        if (!(await handle.stat()).isDirectory()) this.chunks = fileChunks(handle, this.chunkSize);
+        const stats = await handle.stat();
+        if (!stats.isDirectory()) this.chunks = fileChunks(handle, this.chunkSize);
+        regular = stats.isFile();
       } catch {
         // Fall through: readCapture on the path reports the problem exactly as usual.
       }
@@ -187,8 +191,12 @@ export class PullReader {
       highWaterMark: 1,
       read: () => { this.demand = true; this.wake(); },
     });
+    // A regular file can be read again from its start by a gzip decoder after damage, as readCapture
+    // on its path does (the records beyond the feed are then at most one gzip chunk's worth).
+    const path = regular && typeof src === 'string' ? src : null;
     const done = readCapture(this.feed, (rec) => this.enqueue(rec), {
       file: this.name, signal: this.abort.signal, onProgress: this.onProgress, chunkSize: this.chunkSize,
+      reread: path !== null ? () => createReadStream(path, { highWaterMark: this.chunkSize }) : undefined,
     });
     done.then((info) => { this.info = info; }, (error: unknown) => { this.failure = { error }; })
       .finally(() => {

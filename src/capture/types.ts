@@ -131,4 +131,10 @@ export interface ReadOptions {
   chunkSize?: number;
   /** Largest captured length accepted for a record, default 256 KiB. */
   maxRecordLength?: number;
+  /**
+   * For a stream source: the same bytes again from their start, as a new stream, when that is
+   * possible (a regular file fed through a stream). A gzip decoder that meets damage reads them
+   * again to keep what it would otherwise drop (stream-source.ts, RECOVERY_CHUNK).
+   */
+  reread?: () => NodeJS.ReadableStream;
 }

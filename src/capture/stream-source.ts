@@ -73,6 +73,17 @@ export function readStream(
       raw.removeListener('close', onRawClose);
     };
 
+    /** Lets go of the raw stream: ours is destroyed, a caller's only paused. */
+    const releaseRaw = (): void => {
+      detachRaw();
+      if (owned) {
+        raw.on('error', () => {});
+        (raw as Readable).destroy();
+      } else {
+        raw.pause();
+      }
+    };
+
     const dropDecoder = (): void => {
       if (gunzip === null) return;
       gunzip.removeAllListeners();
@@ -84,15 +95,9 @@ export function readStream(
     const settle = (thrown?: { error: unknown }): void => {
       if (settled) return;
       settled = true;
-      detachRaw();
       signal?.removeEventListener('abort', onAbort);
       dropDecoder();
-      if (owned) {
-        raw.on('error', () => {});
-        (raw as Readable).destroy();
-      } else {
-        raw.pause();
-      }
+      releaseRaw();
       if (thrown !== undefined) reject(thrown.error);
       else resolve();
     };
@@ -210,13 +215,7 @@ export function readStream(
       skip = window.received;
       recoverable = GUNZIP_CHUNK;
       dropDecoder();
-      detachRaw();
-      if (owned) {
-        raw.on('error', () => {});
-        (raw as Readable).destroy();
-      } else {
-        raw.pause();
-      }
+      releaseRaw();
       raw = reread!();
       owned = true;
       rawEnded = false;

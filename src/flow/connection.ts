@@ -21,7 +21,8 @@ const CONTROL = TCP_SYN | TCP_FIN | TCP_RST;
 /** Marks that make a segment worth its own log line. */
 const NOTABLE = SEG_ACKS_PEER_FIN | SEG_DATA_AFTER_FIN | SEG_ACKS_UNSEEN;
 
-function newDirection(): DirectionFacts {
+/** A direction's facts before its first packet, always in this one shape (an object literal). */
+export function newDirection(): DirectionFacts {
   return {
     packets: 0, bytes: 0, uniqueBytes: 0, firstUs: -1, lastUs: -1,
     baseSeq: 0, baseFromSyn: false, maxSeqEnd: 0, maxAck: -1,
@@ -196,6 +197,16 @@ export class FlowConnection implements Connection {
   get log(): Segment[] {
     if (!this.logCurrent) this.unpack();
     return this.logObjects;
+  }
+
+  /** Entries in the segment log. */
+  get loggedSegments(): number { return this.logLength; }
+
+  /** Copies the packed log to out[at..] (connection-codec.ts); returns the index after it. */
+  copyLog(out: Float64Array, at: number): number {
+    const p = this.packed, n = this.logLength * PACKED;
+    for (let i = 0; i < n; i++) out[at + i] = p[i];
+    return at + n;
   }
 
   /** The log as the verdict keeps it for the ladder: a packed copy, no objects. */

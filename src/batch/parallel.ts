@@ -1,7 +1,8 @@
 // Inputs analysed side by side: a pool of worker threads, each taking the next input in order
 // when it finishes one. stdin is read on the main thread (a worker's process.stdin is not the
-// terminal's). With one job, or one input, everything runs on the main thread: same pipeline,
-// same renumbering, hence the same report.
+// terminal's). With one job everything runs on the main thread; one input (or stdin alone) with
+// more jobs is read on the main thread and judged by a worker beside it (offload.ts). Same
+// pipeline, same renumbering, hence the same report.
 
 import { Worker } from 'node:worker_threads';
 import type { CloseOptions } from '../close/index.js';
@@ -9,6 +10,7 @@ import { WorkerFailure } from '../common/worker-failure.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeInput, type InputResult } from '../pipeline/index.js';
 import { VerdictStore } from '../store/verdict-store.js';
+import { CloseOffload } from './offload.js';
 import { recordKey, type AnalyzeJob, type WorkerMessage } from './protocol.js';
 import { renumberStore } from './renumber.js';
 import type { InputSpec } from './types.js';
@@ -41,11 +43,23 @@ export interface ParallelResult {
 
 export { WorkerFailure };
 
-async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, store: VerdictStore, into: CollectedInput[]): Promise<void> {
-  const result = await analyzeInput(spec.path, index, (v) => store.add(v, recordKey(index, v.id)), {
-    close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal, reuseVerdicts: true,
-    onProgress: (p) => options.onProgress?.({ index, sourceBytes: p.sourceBytes, done: false }),
-  });
+/**
+ * Analyses one input on this thread; with `split`, its close stage runs on a worker thread beside
+ * it (offload.ts).
+ */
+async function analyzeHere(spec: InputSpec, index: number, options: ParallelOptions, store: VerdictStore, into: CollectedInput[],
+  split = false): Promise<void> {
+  const offload = split ? new CloseOffload(index, options.close, store) : undefined;
+  let result: InputResult;
+  try {
+    result = await analyzeInput(spec.path, index, offload !== undefined ? (v) => offload.keep(v) : (v) => store.add(v, recordKey(index, v.id)), {
+      close: options.close, flow: options.flow, keepSegments: false, firstId: 1, signal: options.signal, reuseVerdicts: true,
+      offload,
+      onProgress: (p) => options.onProgress?.({ index, sourceBytes: p.sourceBytes, done: false }),
+    });
+  } finally {
+    await offload?.finish();
+  }
   into[index] = { result };
   options.onProgress?.({ index, sourceBytes: result.info.sourceBytesRead, done: true });
 }
@@ -56,7 +70,9 @@ export async function analyzeParallel(specs: InputSpec[], options: ParallelOptio
   const store = new VerdictStore();
   const jobs = Math.max(1, Math.min(options.jobs, specs.filter((s) => s.path !== '-').length));
   if (jobs <= 1) {
-    for (let i = 0; i < specs.length && options.signal?.aborted !== true; i++) await analyzeHere(specs[i], i, options, store, collected);
+    // One input (or only stdin) and more than one job: its flow and close stages on two threads.
+    const split = options.jobs > 1;
+    for (let i = 0; i < specs.length && options.signal?.aborted !== true; i++) await analyzeHere(specs[i], i, options, store, collected, split);
   } else {
     await runPool(specs, options, jobs, store, collected);
   }

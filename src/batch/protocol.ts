@@ -5,6 +5,7 @@
 import type { CloseOptions } from '../close/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
+import type { HostVotesData } from '../store/host-votes.js';
 
 export interface AnalyzeJob {
   type: 'job';
@@ -27,3 +28,37 @@ export const RECORD_BATCH = 1 << 20;
 
 /** The store key of a verdict of input `index` numbered `id` within it (ids are shifted later). */
 export const recordKey = (index: number, id: number): number => index * 4294967296 + id;
+
+// --- the close stage of one input on its own thread (offload.ts, close-worker.ts)
+
+export interface OffloadSetup {
+  index: number;
+  close: CloseOptions;
+}
+
+/**
+ * A batch of connections in slot `slot` (connection-codec.ts), conns[0, length). A slot's shared
+ * buffers come with its first batch; the worker keeps them.
+ */
+export interface OffloadRequest {
+  type: 'batch';
+  slot: number;
+  length: number;
+  /** The slot's buffers (SharedArrayBuffers), with its first batch only. */
+  buffers: { conns: Float64Array; records: Uint8Array } | null;
+}
+
+export type OffloadReply =
+  /**
+   * A batch judged: its records are in the slot's records buffer, [0, recordsLength), or in
+   * `overflow` when they did not fit; with what VerdictStore.addTally needs of them.
+   */
+  | { type: 'done'; slot: number; recordsLength: number; overflow: Uint8Array | null; tally: OffloadTally }
+  | { type: 'failed'; message: string; stack: string };
+
+export interface OffloadTally {
+  count: number;
+  minId: number;
+  maxId: number;
+  votes: HostVotesData;
+}

@@ -9,7 +9,8 @@ import {
   DEFAULT_FLOW_OPTIONS, type Connection, type Dir, type FlowOptions, type FlowStats, type RoleReason,
 } from './types.js';
 
-export type ConnectionHandler = (connection: Connection) => void;
+/** Gets each finished connection; a recycling table reuses it once the handler returns. */
+export type ConnectionHandler = (connection: FlowConnection) => void;
 
 /** Ports below this are services; above, a port is taken as ephemeral when guessing roles. */
 const WELL_KNOWN_LIMIT = 1024;

@@ -9,6 +9,7 @@ import {
   DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView, type DecodeStatsJson,
 } from '../decode/index.js';
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
+import type { FlowConnection } from '../flow/connection.js';
 import { InterfaceMerger } from './interfaces.js';
 
 export interface InputResult {
@@ -52,6 +53,11 @@ export interface AnalyzeOptions {
    * with each verdict when it returns and keeps nothing of it, such as one that stores it encoded.
    */
   reuseVerdicts?: boolean;
+  /**
+   * Another thread's close stage (src/batch/offload.ts): each finished connection is offered to it
+   * first, and judged here only when it says no.
+   */
+  offload?: { offer(connection: FlowConnection): boolean };
 }
 
 export type VerdictHandler = (verdict: Verdict) => void;
@@ -81,7 +87,9 @@ export async function analyzeInput(
   const keepSegments = options.keepSegments ?? false;
   // The verdict copies what it needs (the segment log too, packed): the table may reuse connections.
   const scratch = options.reuseVerdicts === true ? new VerdictScratch() : undefined;
-  const table = new FlowTable((c) => onVerdict(analyzeConnection(c, close, keepSegments, scratch)),
+  const judge = (c: FlowConnection): void => onVerdict(analyzeConnection(c, close, keepSegments, scratch));
+  const offload = options.offload;
+  const table = new FlowTable(offload === undefined ? judge : (c) => { if (!offload.offer(c)) judge(c); },
     { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, options.firstId ?? 1);
   const view = new PacketView();
   const stats = new DecodeStats();

@@ -29,6 +29,20 @@ export class HostVotes {
     this.count += other.count;
   }
 
+  /** The votes as plain data (to post to another thread), and back with fromData. */
+  toData(): HostVotesData {
+    return { votes: { ...this.votes }, clientIps: [...this.clientIps], serverIps: [...this.serverIps], count: this.count };
+  }
+
+  static fromData(d: HostVotesData): HostVotes {
+    const v = new HostVotes();
+    Object.assign(v.votes, d.votes);
+    for (const [ip, n] of d.clientIps) v.clientIps.set(ip, n);
+    for (const [ip, n] of d.serverIps) v.serverIps.set(ip, n);
+    v.count = d.count;
+    return v;
+  }
+
   vantage(): Vantage {
     const votes = this.votes;
     const known = (['client', 'server', 'between'] as Vantage[]).sort((a, b) => votes[b] - votes[a]);
@@ -42,4 +56,11 @@ export class HostVotes {
     for (const [ip, n] of vantage === 'client' ? this.clientIps : this.serverIps) if (n > bestCount) { best = ip; bestCount = n; }
     return bestCount >= 0.9 * this.count ? best : null;
   }
+}
+
+export interface HostVotesData {
+  votes: Record<Vantage, number>;
+  clientIps: [string, number][];
+  serverIps: [string, number][];
+  count: number;
 }

@@ -220,6 +220,13 @@ export class RecordWriter {
     this.dv = viewOf(next);
   }
 
+  /** Starts again, empty, writing into `buf` (which it grows out of, into a new buffer, when full). */
+  use(buf: Buffer): void {
+    this.buf = buf;
+    this.dv = viewOf(buf);
+    this.length = 0;
+  }
+
   /** Hands over the bytes written so far and starts again in `next` (default: a new buffer). */
   take(next?: Buffer): Buffer {
     const out = this.buf.subarray(0, this.length);

@@ -204,6 +204,46 @@ export class VerdictStore implements VerdictSource {
   }
 
   /**
+   * Copies records encoded elsewhere into the store's own buffers, so that `buf` can be used again
+   * (see offload.ts): records that arrive in new buffers of a megabyte each make V8, which counts
+   * them as external memory, collect garbage far more often.
+   */
+  copyRecords(buf: Buffer, tallied = false): void {
+    const d = viewOf(buf);
+    for (let off = 0; off < buf.length;) {
+      const len = buf.readUInt32LE(off + H_LENGTH);
+      const w = this.writer, at = w.length;
+      w.reserve(len);
+      buf.copy(w.buf, at, off, off + len);
+      w.length = at + len;
+      this.index(buf.readDoubleLE(off + H_KEY), this.chunks.length, at, len);
+      if (!tallied) {
+        this.tally(d.getUint32(off + H_INPUT, true), d.getFloat64(off + H_ID, true), VANTAGE.names[d.getUint8(off + H_VANTAGE)],
+          clientIpOf(buf, off), serverIpOf(buf, off));
+      }
+      if (w.length >= CHUNK) this.seal();
+      off += len;
+    }
+  }
+
+  /**
+   * Counts verdicts of `input` added with copyRecords(buf, true): their number, smallest and
+   * largest id, and capture-host votes, as the thread that encoded them counted them.
+   */
+  addTally(input: number, count: number, minId: number, maxId: number, votes: HostVotes): void {
+    if (count === 0) return;
+    const t = this.tallies.get(input);
+    if (t === undefined) {
+      this.tallies.set(input, { count, minId, maxId, votes });
+      return;
+    }
+    t.count += count;
+    t.minId = Math.min(t.minId, minId);
+    t.maxId = Math.max(t.maxId, maxId);
+    t.votes.merge(votes);
+  }
+
+  /**
    * Shifts ids when reading: input k's verdicts get offsets[k] added to their id, previousId,
    * reusedById and the ids their findings name (inputs analysed apart, each numbered from 1).
    */

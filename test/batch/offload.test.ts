@@ -1,0 +1,84 @@
+// One input on two threads (src/batch/offload.ts): the main thread judges what the worker has no
+// room for and everything a failed worker had, and the report is the one a single thread writes.
+// (The packing itself: test/flow/connection-codec.test.ts.)
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { CloseOffload } from '../../src/batch/offload.js';
+import { DEFAULT_CLOSE_OPTIONS } from '../../src/close/index.js';
+import type { FlowConnection } from '../../src/flow/connection.js';
+import { analyzeInput } from '../../src/pipeline/index.js';
+import { VerdictStore } from '../../src/store/verdict-store.js';
+import { capture, run } from './fixtures.js';
+
+/** The store's verdicts in key order, as text. */
+function storeTexts(store: VerdictStore): string[] {
+  return [...store].map((v) => JSON.stringify(v));
+}
+
+test('the main thread judges what the worker has no room for, and the store ends as with one thread', async () => {
+  const file = capture('busy.pcap');
+  const plain = new VerdictStore();
+  await analyzeInput(file, 0, (v) => plain.add(v), { reuseVerdicts: true, firstId: 1 });
+
+  const store = new VerdictStore();
+  // Batches of ~10 connections, one out at a time: a capture read in one go finishes most of its
+  // connections in one burst, so many must be judged here.
+  const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 1 });
+  await analyzeInput(file, 0, (v) => offload.keep(v), { reuseVerdicts: true, firstId: 1, offload });
+  await offload.finish();
+  assert.ok(offload.offloaded > 0 && offload.judgedHere > 0, `${offload.offloaded} offloaded, ${offload.judgedHere} here`);
+  assert.equal(offload.offloaded + offload.judgedHere, plain.length);
+  assert.deepEqual(storeTexts(store), storeTexts(plain));
+  // The capture-host votes counted on the worker add up to those counted here.
+  assert.deepEqual(store.hostVotesByInput(), plain.hostVotesByInput());
+});
+
+test('a close-stage worker that dies loses nothing: the main thread judges what it had', async () => {
+  const file = capture('busy.pcap');
+  const plain = new VerdictStore();
+  await analyzeInput(file, 0, (v) => plain.add(v), { reuseVerdicts: true, firstId: 1 });
+  const worker = (o: CloseOffload): { terminate(): Promise<number> } => (o as unknown as { worker: { terminate(): Promise<number> } }).worker;
+
+  // Killed with batches out: they are judged here when it is found dead.
+  const store = new VerdictStore();
+  const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 3 });
+  let offers = 0;
+  const killing = { offer: (c: FlowConnection): boolean => {
+    if (++offers === 40) void worker(offload).terminate();
+    return offload.offer(c);
+  } };
+  await analyzeInput(file, 0, (v) => offload.keep(v), { reuseVerdicts: true, firstId: 1, offload: killing });
+  await offload.finish();
+  assert.match(String(offload.workerFailure), /exited/);
+  assert.deepEqual(storeTexts(store), storeTexts(plain));
+
+  // Dead before the first connection: everything is judged here.
+  const late = new VerdictStore();
+  const dead = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, late);
+  await worker(dead).terminate();
+  await new Promise((resolve) => setImmediate(resolve));
+  await analyzeInput(file, 0, (v) => dead.keep(v), { reuseVerdicts: true, firstId: 1, offload: dead });
+  await dead.finish();
+  assert.equal(dead.offloaded, 0);
+  assert.deepEqual(storeTexts(late), storeTexts(plain));
+});
+
+test('one input with --jobs 2 (two threads) gives the report --jobs 1 gives, in every format', () => {
+  for (const name of ['busy.pcap', 'dumpcap-two-interfaces.pcapng', 'port-pressure-tw-reuse.pcap']) {
+    for (const format of ['json', 'ndjson', 'csv', 'text']) {
+      const one = run(['report', '-j', '1', '-f', format, capture(name)]);
+      const two = run(['report', '-j', '2', '-f', format, capture(name)]);
+      assert.equal(one.code, 0, one.stderr);
+      assert.equal(two.code, 0, two.stderr);
+      assert.equal(two.stdout, one.stdout, `${name} ${format}`);
+    }
+  }
+  // stdin, gzipped: read on the main thread, judged beside it.
+  const gz = readFileSync(capture('close-client-first.pcap.gz'));
+  const one = run(['report', '-j', '1', '-f', 'json', '-'], { input: gz });
+  const two = run(['report', '-j', '2', '-f', 'json', '-'], { input: gz });
+  assert.equal(two.stdout, one.stdout);
+  assert.ok(JSON.parse(two.stdout).connections.length > 0);
+});

@@ -120,7 +120,7 @@ export async function runCorpus(dir: string, options: CorpusOptions = {}): Promi
       const path = join(dir, file);
       const result = mode === 'reader'
         ? fromOutcome(file, await guard.run({ mode: 'reader', path, file }), (r) => r)
-        : fromOutcome(file, await guard.run({ mode: 'pipeline', request: { path, name: file, merge: true, chunkSeed: results.length + 1 } }),
+        : fromOutcome(file, await guard.run({ mode: 'pipeline', request: { path, name: file, merge: true, chunkSeed: results.length + 1, split: true } }),
           (r) => ({ file, status: r.status, packets: r.packets, bytes: r.bytes, connections: r.connections, problem: r.problem, crash: r.crash, ms: r.ms }));
       results.push(result);
       options.onResult?.(result);

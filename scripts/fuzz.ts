@@ -128,7 +128,7 @@ class Fuzzer {
         if (mutated.gzip) this.gzipInputs++;
         writeFileSync(path, bytes);
         const request: CheckRequest = {
-          path, name: seed.name, merge: n % 3 === 0, chunkSeed: n % 2 === 0 ? rnd.next() : undefined, zeekBoundaries: n % 5 === 0,
+          path, name: seed.name, merge: n % 3 === 0, chunkSeed: n % 2 === 0 ? rnd.next() : undefined, zeekBoundaries: n % 5 === 0, split: n % 4 === 1,
           // Rarely: two worker threads start for it, which costs more than the check itself.
           copies: n % 16 === 1 ? 2 : undefined,
           // Now and then a cap so low that eviction runs all the time.

@@ -50,6 +50,11 @@ export interface CheckRequest {
    * and with --merge as pieces of one capture (every packet twice, timestamps tied across inputs).
    */
   copies?: number;
+  /**
+   * Also analyse it as the CLI does one input with more than one job, its close stage on a worker
+   * thread (src/batch/offload.ts), and require the same report.
+   */
+  split?: boolean;
 }
 
 export interface CheckResult {
@@ -106,14 +111,14 @@ interface Run {
 }
 
 /** Runs the CLI's report path over the input (one job, two with copies, or --merge) and returns every format's text. */
-async function reportAll(req: CheckRequest, merge: boolean): Promise<Run> {
+async function reportAll(req: CheckRequest, merge: boolean, split = false): Promise<Run> {
   const flow = flowOptions(req);
   let size: number | null = null;
   try { size = statSync(req.path).size; } catch { /* the reader reports it */ }
   const copies = Math.max(1, req.copies ?? 1);
   const spec = { path: req.path, origin: 'argument' as const, size };
   const analysis = await analyzeBatch({ inputs: Array.from({ length: copies }, () => spec), skipped: [] },
-    { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: copies > 1 && !merge ? 2 : 1, merge });
+    { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: (copies > 1 && !merge) || split ? 2 : 1, merge });
   const first = analysis.inputs[0];
   if (!merge) {
     for (const other of analysis.inputs.slice(1)) {
@@ -241,6 +246,12 @@ export async function checkInput(req: CheckRequest): Promise<CheckResult> {
       must(merged.info.packets === info.packets && merged.info.error?.kind === info.error?.kind,
         `--merge read ${merged.info.packets} packets (${merged.info.error?.kind ?? 'no error'}), ` +
         `the plain run ${info.packets} (${info.error?.kind ?? 'no error'})`);
+    }
+    if (req.split === true && (req.copies ?? 1) === 1) {
+      const split = await reportAll(req, false, true);
+      for (const [format, text] of run.outputs) {
+        must(split.outputs.get(format) === text, `with its close stage on a worker thread, the ${format} report differs`);
+      }
     }
     if (req.chunkSeed !== undefined) await checkChunked(req, { info, connections });
   } catch (error) {

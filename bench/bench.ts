@@ -180,7 +180,8 @@ async function compareTools(name: string, file: string, o: Options): Promise<voi
   const packets = packetsIn(file);
   const mb = statSync(file).size / 1e6;
   const tools: [string, string[]][] = [['finscope report -f json (1 job)', finscope([file], 1)]];
-  // The default --jobs (the cores) also writes a large JSON report on two threads.
+  // The default --jobs (the cores): one input's connections judged on a second thread
+  // (src/batch/offload.ts), and a large JSON report written on two.
   const cores = availableParallelism();
   if (cores > 1) tools.push([`finscope report -f json (-j ${cores})`, finscope([file], cores)]);
   if (!o.skip.has('text')) tools.push(['finscope report (text, 1 job)', finscopeText([file])]);
@@ -273,11 +274,20 @@ async function main(): Promise<void> {
   if (!o.skip.has('scale') && synthetic !== null) {
     const big = await syntheticCapture(o.packets * o.scale, 1);
     console.log(`\n## Memory when the capture grows ${o.scale} times at the same number of live connections (synthetic, 500 new connections a second)\n`);
-    const small = await measure(finscope([synthetic], 1), 1);
-    const large = await measure(finscope([big], 1), 1);
-    table(['capture', 'packets', 'wall', 'peak RSS'], [[relative(ROOT, synthetic), String(o.packets), small], [relative(ROOT, big), String(o.packets * o.scale), large]]
-      .map(([f, p, m]) => [f as string, p as string, `${fmt((m as Measure).wall)} s`, `${fmt((m as Measure).rssMb, 0)} MB`]));
-    console.log(`\npeak RSS grows ${fmt((large.rssMb / small.rssMb - 1) * 100, 0)}% for ${o.scale}x the packets`);
+    // One job, and the default (the cores: a second thread judges the connections).
+    const cores = availableParallelism();
+    const rows: string[][] = [];
+    const growth: string[] = [];
+    for (const jobs of cores > 1 ? [1, cores] : [1]) {
+      const small = await measure(finscope([synthetic], jobs), 1);
+      const large = await measure(finscope([big], jobs), 1);
+      for (const [f, p, m] of [[synthetic, o.packets, small], [big, o.packets * o.scale, large]] as [string, number, Measure][]) {
+        rows.push([relative(ROOT, f), String(p), String(jobs), `${fmt(m.wall)} s`, `${fmt(m.rssMb, 0)} MB`]);
+      }
+      growth.push(`${fmt((large.rssMb / small.rssMb - 1) * 100, 0)}% with ${jobs} job${jobs === 1 ? '' : 's'}`);
+    }
+    table(['capture', 'packets', 'jobs', 'wall', 'peak RSS'], rows);
+    console.log(`\npeak RSS grows ${growth.join(', ')} for ${o.scale}x the packets`);
   }
 }
 

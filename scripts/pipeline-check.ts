@@ -118,7 +118,7 @@ async function reportAll(req: CheckRequest, merge: boolean, split = false): Prom
   const copies = Math.max(1, req.copies ?? 1);
   const spec = { path: req.path, origin: 'argument' as const, size };
   const analysis = await analyzeBatch({ inputs: Array.from({ length: copies }, () => spec), skipped: [] },
-    { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: (copies > 1 && !merge) || split ? 2 : 1, merge });
+    { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: (copies > 1 && !merge) || split ? 2 : 1, merge, splitFrom: split ? 0 : undefined });
   const first = analysis.inputs[0];
   if (!merge) {
     for (const other of analysis.inputs.slice(1)) {

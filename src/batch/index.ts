@@ -25,6 +25,8 @@ export interface BatchOptions {
   flow: Partial<FlowOptions>;
   /** Worker threads for separate inputs (ignored with merge). */
   jobs: number;
+  /** See ParallelOptions.splitFrom. */
+  splitFrom?: number;
   /** All inputs are one capture in time order (rotated files). */
   merge: boolean;
   /**
@@ -43,7 +45,7 @@ export async function analyzeBatch(resolved: ResolvedInputs, options: BatchOptio
     const m = await analyzeMerged(resolved.inputs, run);
     result = { inputs: m.inputs, verdicts: m.verdicts, merged: m.flow, skipped: resolved.skipped };
   } else {
-    const p = await analyzeParallel(resolved.inputs, { ...run, jobs: options.jobs });
+    const p = await analyzeParallel(resolved.inputs, { ...run, jobs: options.jobs, splitFrom: options.splitFrom });
     result = { inputs: p.inputs, verdicts: p.verdicts, merged: null, skipped: resolved.skipped };
   }
   const filter = options.filter;

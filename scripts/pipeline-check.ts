@@ -119,6 +119,7 @@ async function reportAll(req: CheckRequest, merge: boolean, split = false): Prom
   const spec = { path: req.path, origin: 'argument' as const, size };
   const analysis = await analyzeBatch({ inputs: Array.from({ length: copies }, () => spec), skipped: [] },
     { close: DEFAULT_CLOSE_OPTIONS, flow, jobs: (copies > 1 && !merge) || split ? 2 : 1, merge, splitFrom: split ? 0 : undefined });
+  // (--merge with split: one flow table here, its connections judged on a worker.)
   const first = analysis.inputs[0];
   if (!merge) {
     for (const other of analysis.inputs.slice(1)) {
@@ -241,7 +242,7 @@ export async function checkInput(req: CheckRequest): Promise<CheckResult> {
     checkReader(info, req);
     checkOutputs(run.outputs, run.total);
     if (req.merge === true) {
-      const merged = await reportAll(req, true);
+      const merged = await reportAll(req, true, req.split === true);
       checkOutputs(merged.outputs, merged.total);
       must(merged.info.packets === info.packets && merged.info.error?.kind === info.error?.kind,
         `--merge read ${merged.info.packets} packets (${merged.info.error?.kind ?? 'no error'}), ` +

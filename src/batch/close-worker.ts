@@ -31,21 +31,23 @@ port.on('message', (m: OffloadRequest) => {
     }
     const slot = slots[m.slot];
     writer.use(slot.records);
-    let count = 0, minId = Infinity, maxId = -Infinity;
-    const votes = new HostVotes();
+    // Counted here rather than decoded again from the records on the main thread.
+    const tallies = new Map<number, { count: number; minId: number; maxId: number; votes: HostVotes }>();
     for (let at = 0; at < m.length;) {
       at = conn.load(slot.conns, at);
       const v = analyzeConnection(conn, setup.close, false, scratch);
       encodeVerdict(writer, v, recordKey(setup.index, v.id));
-      // Counted here rather than decoded again from the records on the main thread.
-      count++;
-      if (v.id < minId) minId = v.id;
-      if (v.id > maxId) maxId = v.id;
-      votes.add(v.vantage, v.client.ip, v.server.ip);
+      let t = tallies.get(v.input);
+      if (t === undefined) tallies.set(v.input, t = { count: 0, minId: v.id, maxId: v.id, votes: new HostVotes() });
+      t.count++;
+      if (v.id < t.minId) t.minId = v.id;
+      if (v.id > t.maxId) t.maxId = v.id;
+      t.votes.add(v.vantage, v.client.ip, v.server.ip);
     }
     // Records that outgrew the slot's buffer are in a buffer of their own: it goes across whole.
     const overflow = writer.buf === slot.records ? null : writer.buf.subarray(0, writer.length);
-    reply({ type: 'done', slot: m.slot, recordsLength: writer.length, overflow, tally: { count, minId, maxId, votes: votes.toData() } },
+    const out = [...tallies].map(([input, t]) => ({ input, count: t.count, minId: t.minId, maxId: t.maxId, votes: t.votes.toData() }));
+    reply({ type: 'done', slot: m.slot, recordsLength: writer.length, overflow, tallies: out },
       overflow === null ? [] : [overflow.buffer as ArrayBuffer]);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

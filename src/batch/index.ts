@@ -7,7 +7,7 @@
 import type { CloseOptions, Verdict } from '../close/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeMerged } from './merged.js';
-import { analyzeParallel, type ProgressEvent } from './parallel.js';
+import { analyzeParallel, SPLIT_FROM, type ProgressEvent } from './parallel.js';
 import type { BatchAnalysis, ResolvedInputs } from './types.js';
 import { VerdictStore } from '../store/verdict-store.js';
 
@@ -23,7 +23,7 @@ export {
 export interface BatchOptions {
   close: CloseOptions;
   flow: Partial<FlowOptions>;
-  /** Worker threads for separate inputs (ignored with merge). */
+  /** Worker threads for separate inputs; with merge, more than one judges connections beside the merge. */
   jobs: number;
   /** See ParallelOptions.splitFrom. */
   splitFrom?: number;
@@ -42,7 +42,10 @@ export async function analyzeBatch(resolved: ResolvedInputs, options: BatchOptio
   const run = { close: options.close, flow: options.flow, signal: options.signal, onProgress: options.onProgress };
   let result: BatchAnalysis;
   if (options.merge) {
-    const m = await analyzeMerged(resolved.inputs, run);
+    // One flow table on this thread: its connections judged beside it, as for one input.
+    const sizes = resolved.inputs.map((i) => i.size);
+    const split = options.jobs > 1 && (sizes.includes(null) || sizes.reduce<number>((a, b) => a + (b ?? 0), 0) >= (options.splitFrom ?? SPLIT_FROM));
+    const m = await analyzeMerged(resolved.inputs, { ...run, split });
     result = { inputs: m.inputs, verdicts: m.verdicts, merged: m.flow, skipped: resolved.skipped };
   } else {
     const p = await analyzeParallel(resolved.inputs, { ...run, jobs: options.jobs, splitFrom: options.splitFrom });

@@ -20,12 +20,15 @@ import { DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView } from 
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
 import { VerdictStore } from '../store/verdict-store.js';
+import { CloseOffload } from './offload.js';
 import type { ProgressEvent } from './parallel.js';
 import type { InputSpec } from './types.js';
 
 export interface MergedOptions {
   close: CloseOptions;
   flow: Partial<FlowOptions>;
+  /** Judge the connections on a worker thread beside this one (offload.ts). */
+  split?: boolean;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -101,11 +104,25 @@ export async function analyzeMerged(specs: InputSpec[], options: MergedOptions):
   const started = new Array<number>(specs.length).fill(0);
   // Each verdict is encoded before the next is made: they can all be made of the same objects.
   const scratch = new VerdictScratch();
+  // Keys are the ids (input 0's keys), unique across the merged inputs.
+  const offload = options.split === true ? new CloseOffload(0, close, verdicts) : undefined;
   const table = new FlowTable((c) => {
+    started[c.input]++;
+    if (offload?.offer(c) === true) return;
     const v = analyzeConnection(c, close, false, scratch);
-    started[v.input]++;
-    verdicts.add(v);
+    if (offload !== undefined) offload.keep(v);
+    else verdicts.add(v);
   }, { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, 1);
+  let merged: Omit<MergedResult, 'verdicts'>;
+  try {
+    merged = await mergeInto(specs, options, table, started);
+  } finally {
+    await offload?.finish();
+  }
+  return { ...merged, verdicts };
+}
+
+async function mergeInto(specs: InputSpec[], options: MergedOptions, table: FlowTable, started: number[]): Promise<Omit<MergedResult, 'verdicts'>> {
   const view = new PacketView();
   const sources: Source[] = specs.map((spec, index) => ({
     index, spec, reader: null, sec: 0, nsec: 0, reopenable: spec.size !== null, stats: new DecodeStats(),
@@ -191,5 +208,5 @@ export async function analyzeMerged(specs: InputSpec[], options: MergedOptions):
       lastUs: s.lastUs,
     };
   });
-  return { inputs, verdicts, flow: { ...table.stats } };
+  return { inputs, flow: { ...table.stats } };
 }

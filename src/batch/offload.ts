@@ -63,7 +63,10 @@ export class CloseOffload {
   offloaded = 0;
   judgedHere = 0;
 
-  /** `tuning` (batch size in numbers, slots) is for the tests. */
+  /**
+   * `index`: the input the connections come from, for their store keys (recordKey): 0 for --merge,
+   * whose ids are unique across inputs. `tuning` (batch size in numbers, slots) is for the tests.
+   */
   constructor(private readonly index: number, private readonly close: CloseOptions, private readonly store: VerdictStore,
     tuning: { batchWords?: number; slots?: number } = {}) {
     this.batchWords = tuning.batchWords ?? BATCH_WORDS;
@@ -146,8 +149,7 @@ export class CloseOffload {
     if (slot === undefined || slot.out < 0) return this.fail(new Error(`the close-stage worker answered for slot ${m.slot}, which it did not have`));
     this.store.copyRecords(m.overflow !== null ? Buffer.from(m.overflow.buffer, m.overflow.byteOffset, m.overflow.byteLength)
       : slot.records.subarray(0, m.recordsLength), true);
-    const t = m.tally;
-    this.store.addTally(this.index, t.count, t.minId, t.maxId, HostVotes.fromData(t.votes));
+    for (const t of m.tallies) this.store.addTally(t.input, t.count, t.minId, t.maxId, HostVotes.fromData(t.votes));
     slot.out = -1;
     this.out--;
     if (this.out === 0) this.wake();

@@ -51,12 +51,14 @@ export interface OffloadRequest {
 export type OffloadReply =
   /**
    * A batch judged: its records are in the slot's records buffer, [0, recordsLength), or in
-   * `overflow` when they did not fit; with what VerdictStore.addTally needs of them.
+   * `overflow` when they did not fit; with what VerdictStore.addTally needs of them, by input.
    */
-  | { type: 'done'; slot: number; recordsLength: number; overflow: Uint8Array | null; tally: OffloadTally }
+  | { type: 'done'; slot: number; recordsLength: number; overflow: Uint8Array | null; tallies: OffloadTally[] }
   | { type: 'failed'; message: string; stack: string };
 
+/** What VerdictStore.addTally needs of one input's verdicts in a batch (--merge mixes inputs). */
 export interface OffloadTally {
+  input: number;
   count: number;
   minId: number;
   maxId: number;

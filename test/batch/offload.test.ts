@@ -82,6 +82,15 @@ test('one input with --jobs 2 (two threads) gives the report --jobs 1 gives', ()
     assert.equal(two.code, 0, two.stderr);
     assert.equal(two.stdout, one.stdout, format);
   }
+  // --merge: one flow table over the inputs, its connections judged beside it; verdicts of two
+  // inputs, each counted for its own (the per-input summaries).
+  for (const format of ['json', 'text']) {
+    const args = ['report', '--merge', '-f', format, big, capture('busy.pcap')];
+    const one = run([...args, '-j', '1']);
+    const two = run([...args, '-j', '2']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(two.stdout, one.stdout, `--merge ${format}`);
+  }
   // stdin is split whatever its size: a small capture, gzipped, read on the main thread.
   const gz = readFileSync(capture('close-client-first.pcap.gz'));
   const one = run(['report', '-j', '1', '-f', 'json', '-'], { input: gz });

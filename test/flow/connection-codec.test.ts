@@ -6,8 +6,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, type Verdict } from '../../src/close/index.js';
-import { PackedConnection, packConnection, packedSize } from '../../src/flow/connection-codec.js';
-import type { FlowConnection } from '../../src/flow/connection.js';
+import { DIRECTION_FIELDS, PackedConnection, packConnection, packedSize } from '../../src/flow/connection-codec.js';
+import { newDirection, type FlowConnection } from '../../src/flow/connection.js';
 import type { FlowOptions } from '../../src/flow/index.js';
 import { rebuild } from '../helpers/analyze-file.js';
 
@@ -95,4 +95,21 @@ test('every end reason and role reason survives packing, and so do long historie
     assert.deepEqual(pc.log, conn.log);
     assert.deepEqual(pc.segmentLog().toArray(), conn.segmentLog().toArray());
   }
+});
+
+test('every field of both directions survives packing, each in its own place', async () => {
+  const c = (await rebuild(capture('busy.pcap'))).connections[0] as FlowConnection;
+  // DIRECTION_FIELDS names every field a direction has, once.
+  assert.deepEqual([...DIRECTION_FIELDS].sort(), Object.keys(newDirection()).sort());
+  DIRECTION_FIELDS.forEach((k, i) => {
+    for (const d of [0, 1] as const) {
+      const f = c.dirs[d] as unknown as Record<string, number | boolean>;
+      f[k] = typeof f[k] === 'boolean' ? (i + d) % 2 === 0 : 1e12 + 100 * i + d;
+    }
+  });
+  const out = new Float64Array(packedSize(c));
+  packConnection(c, out, 0);
+  const pc = new PackedConnection();
+  pc.load(out, 0);
+  assert.deepEqual(pc.dirs, c.dirs);
 });

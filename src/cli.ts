@@ -320,7 +320,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const report = addOutputOptions(addAnalysisOptions(program.command('report')
     .description('analyse captures (pcap, pcapng, gzipped; files, directories, globs, or - for stdin) and print a report')
     .argument('<paths...>', 'capture files, directories, glob patterns, or - for stdin')))
-    .option('-j, --jobs <n>', 'inputs analysed in parallel (worker threads); a lone input has its close stage on a second thread; also the threads writing a large JSON or NDJSON report', positiveInt, availableParallelism())
+    .option('-j, --jobs <n>', 'inputs analysed in parallel (worker threads); a lone input of 16 MiB or more (or --merge) has its connections judged on a second thread; also the threads writing a large JSON or NDJSON report', positiveInt, availableParallelism())
     .option('--merge', 'treat all inputs as one capture in time order (rotated files): a connection spanning files is one connection')
     .option('--no-progress', 'no progress line on stderr (it is shown only on a terminal anyway)')
     .addHelpText('after', REPORT_EXAMPLES)

@@ -18,7 +18,7 @@ import { PullReader } from '../capture/pull.js';
 import { analyzeConnection, DEFAULT_CLOSE_OPTIONS, VerdictScratch, type CloseOptions } from '../close/index.js';
 import { DecodeKind, decodePacket, DecodeStats, linkTypeName, PacketView } from '../decode/index.js';
 import { FlowTable, type FlowOptions, type FlowStats } from '../flow/index.js';
-import type { InputResult } from '../pipeline/index.js';
+import { flushTable, type InputResult } from '../pipeline/index.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { CloseOffload } from './offload.js';
 import type { ProgressEvent } from './parallel.js';
@@ -115,14 +115,15 @@ export async function analyzeMerged(specs: InputSpec[], options: MergedOptions):
   }, { timeWaitUs: close.timeWaitUs, recycle: true, ...options.flow }, 1);
   let merged: Omit<MergedResult, 'verdicts'>;
   try {
-    merged = await mergeInto(specs, options, table, started);
+    merged = await mergeInto(specs, options, table, started, offload);
   } finally {
     await offload?.finish();
   }
   return { ...merged, verdicts };
 }
 
-async function mergeInto(specs: InputSpec[], options: MergedOptions, table: FlowTable, started: number[]): Promise<Omit<MergedResult, 'verdicts'>> {
+async function mergeInto(specs: InputSpec[], options: MergedOptions, table: FlowTable, started: number[],
+  offload: CloseOffload | undefined): Promise<Omit<MergedResult, 'verdicts'>> {
   const view = new PacketView();
   const sources: Source[] = specs.map((spec, index) => ({
     index, spec, reader: null, sec: 0, nsec: 0, reopenable: spec.size !== null, stats: new DecodeStats(),
@@ -193,7 +194,7 @@ async function mergeInto(specs: InputSpec[], options: MergedOptions, table: Flow
     }
   }
   const lastUs = Math.max(-1, ...sources.map((s) => s.lastUs));
-  table.flush(lastUs);
+  await flushTable(table, lastUs, offload);
   const inputs: InputResult[] = sources.map((s) => {
     const info = infos[s.index]!;
     return {

@@ -148,16 +148,25 @@ export class FlowTable {
    * time (any packet, not only TCP): connections were watched until then.
    */
   flush(endUs = -Infinity): void {
+    for (const c of this.flushOrder(endUs)) this.finishAtEnd(c);
+  }
+
+  /**
+   * flush() in two steps, for a caller that waits between connections (offload.ts): the live
+   * connections in the order flush() hands them on, each then given to finishAtEnd().
+   */
+  flushOrder(endUs = -Infinity): FlowConnection[] {
     if (endUs > this.nowUs) this.nowUs = endUs;
     const all: FlowConnection[] = [];
     for (let c = this.open.oldest; c !== null; c = c.newer) all.push(c);
     for (let c = this.closed.oldest; c !== null; c = c.newer) all.push(c);
-    all.sort((x, y) => x.id - y.id);
+    return all.sort((x, y) => x.id - y.id);
+  }
+
+  finishAtEnd(c: FlowConnection): void {
+    this.finish(c, 'capture-end');
     // One at a time into the pool: a flush finishes every live connection at once.
-    for (const c of all) {
-      this.finish(c, 'capture-end');
-      if (this.finishedNow.length > 0) this.recycleFinished();
-    }
+    if (this.finishedNow.length > 0) this.recycleFinished();
   }
 
   /**

@@ -57,7 +57,7 @@ export interface AnalyzeOptions {
    * Another thread's close stage (src/batch/offload.ts): each finished connection is offered to it
    * first, and judged here only when it says no.
    */
-  offload?: { offer(connection: FlowConnection): boolean };
+  offload?: { offer(connection: FlowConnection): boolean; waitForRoom(): Promise<void> | null };
 }
 
 export type VerdictHandler = (verdict: Verdict) => void;
@@ -120,7 +120,7 @@ export async function analyzeInput(
     }),
   });
   merger?.flush();
-  table.flush(lastUs);
+  await flushTable(table, lastUs, offload);
   return {
     index,
     file: name,
@@ -133,6 +133,19 @@ export async function analyzeInput(
     firstUs,
     lastUs,
   };
+}
+
+/**
+ * table.flush(endUs); with another thread's close stage, waiting for it whenever it is full, so
+ * that the connections live at the end are judged there rather than here.
+ */
+export async function flushTable(table: FlowTable, endUs: number, offload?: AnalyzeOptions['offload']): Promise<void> {
+  if (offload === undefined) return table.flush(endUs);
+  for (const c of table.flushOrder(endUs)) {
+    const room = offload.waitForRoom();
+    if (room !== null) await room;
+    table.finishAtEnd(c);
+  }
 }
 
 export interface Analysis {

@@ -38,6 +38,29 @@ test('the main thread judges what the worker has no room for, and the store ends
   assert.deepEqual(store.hostVotesByInput(), plain.hostVotesByInput());
 });
 
+test('at the end of the input the main thread waits for the worker rather than judging the live connections itself', async () => {
+  // 10 s of the benchmark's synthetic traffic: most of its connections are still live (in
+  // TIME_WAIT) when it ends.
+  const file = join(tempDir('finscope-offload-'), 'end.pcap');
+  generate({ packets: 50_000, link: 'ethernet', rate: 500, seed: 5, snaplen: 160, out: file });
+  const plain = new VerdictStore();
+  const result = await analyzeInput(file, 0, (v) => plain.add(v), { reuseVerdicts: true, firstId: 1 });
+  const run = async (wait: boolean): Promise<CloseOffload> => {
+    const store = new VerdictStore();
+    const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 2 });
+    const o = { offer: (c: FlowConnection): boolean => offload.offer(c), waitForRoom: () => (wait ? offload.waitForRoom() : null) };
+    await analyzeInput(file, 0, (v) => offload.keep(v), { reuseVerdicts: true, firstId: 1, offload: o });
+    await offload.finish();
+    assert.deepEqual(storeTexts(store), storeTexts(plain));
+    return offload;
+  };
+  const hurried = await run(false);
+  const patient = await run(true);
+  assert.ok(result.flow.connections > 2000, `${result.flow.connections} connections`);
+  assert.ok(hurried.judgedHere > result.flow.connections / 2, `without waiting, ${hurried.judgedHere} judged here`);
+  assert.ok(patient.judgedHere < hurried.judgedHere / 4, `waiting, ${patient.judgedHere} judged here against ${hurried.judgedHere}`);
+});
+
 test('a close-stage worker that dies loses nothing: the main thread judges what it had', async () => {
   const file = capture('busy.pcap');
   const plain = new VerdictStore();
@@ -48,10 +71,13 @@ test('a close-stage worker that dies loses nothing: the main thread judges what 
   const store = new VerdictStore();
   const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 3 });
   let offers = 0;
-  const killing = { offer: (c: FlowConnection): boolean => {
-    if (++offers === 40) void worker(offload).terminate();
-    return offload.offer(c);
-  } };
+  const killing = {
+    offer: (c: FlowConnection): boolean => {
+      if (++offers === 40) void worker(offload).terminate();
+      return offload.offer(c);
+    },
+    waitForRoom: () => offload.waitForRoom(),
+  };
   await analyzeInput(file, 0, (v) => offload.keep(v), { reuseVerdicts: true, firstId: 1, offload: killing });
   await offload.finish();
   assert.match(String(offload.workerFailure), /exited/);

@@ -63,9 +63,14 @@ export function markdownReport(m: ReportModel, options: { worst: number }): stri
   }
 
   const who = s.host === null ? 'all endpoints' : `host ${s.host}`;
-  out.push(`## Socket states at ${formatTimestamp(s.atUs)}${s.atUs === s.endUs ? ' (end of capture)' : ''}, ${who}`, '');
   const states = STATE_ORDER.map((st) => [st, s.histogram[st as keyof typeof s.histogram] ?? 0] as [string, number]).filter(([, n]) => n > 0);
-  out.push(...(states.length > 0 ? mdTable(['state', 'sockets'], states) : ['No open sockets.']), '');
+  if (m.inputs.every((r) => r.firstUs < 0)) {
+    // No packet at all (empty or unreadable inputs): no instant to count sockets at.
+    out.push('## Socket states', '', 'No packets, so no instant to count them at.', '');
+  } else {
+    out.push(`## Socket states at ${formatTimestamp(s.atUs)}${s.atUs === s.endUs ? ' (end of capture)' : ''}, ${who}`, '');
+    out.push(...(states.length > 0 ? mdTable(['state', 'sockets'], states) : ['No open sockets.']), '');
+  }
 
   out.push('## Findings', '');
   const codes = Object.entries(s.findingsByCode)

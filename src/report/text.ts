@@ -60,10 +60,13 @@ export function summaryLines(s: Summary, inputs: InputResult[]): string[] {
   const voted = s.vantageVotes.client + s.vantageVotes.server + s.vantageVotes.between;
   out.push(`Capture point: ${VANTAGE_TEXT[s.vantage]}${voted > 0 ? ` (handshake timing of ${voted} connections: client ${s.vantageVotes.client}, server ${s.vantageVotes.server}, between ${s.vantageVotes.between})` : ''}`);
   const who = s.host === null ? 'all endpoints' : `host ${s.host}${s.hostReason === 'vantage' ? ' (the capture host)' : ''}`;
-  out.push(`Socket states at ${formatTimestamp(s.atUs)}${s.atUs === s.endUs ? ' (end of capture)' : ''}, ${who}, as ss -tan would count them:`);
+  // No packet at all (empty or unreadable inputs): no instant to count sockets at.
+  const noPackets = inputs.every((r) => r.firstUs < 0);
+  out.push(noPackets ? 'Socket states: no packets, so no instant to count them at'
+    : `Socket states at ${formatTimestamp(s.atUs)}${s.atUs === s.endUs ? ' (end of capture)' : ''}, ${who}, as ss -tan would count them:`);
   const entries = STATE_ORDER.map((st) => [st, s.histogram[st as keyof typeof s.histogram] ?? 0] as const).filter(([, n]) => n > 0);
   const max = Math.max(1, ...entries.map(([, n]) => n));
-  if (entries.length === 0) out.push('  (no open sockets)');
+  if (entries.length === 0 && !noPackets) out.push('  (no open sockets)');
   for (const [st, n] of entries) out.push(`  ${st.padEnd(12)} ${String(n).padStart(7)}  ${'#'.repeat(Math.max(1, Math.round((n / max) * 40)))}`);
   const c = s.activeClosers;
   out.push(`Who closed first: client ${c.client}, server ${c.server}, both at once ${c.both}, neither ${c.none}`);

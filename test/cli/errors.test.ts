@@ -94,6 +94,17 @@ describe('errors a user can meet', () => {
     assertError(['report', path], path, 3, /the input is empty \(byte offset 0\)$/);
   });
 
+  it('empty file: the report has no instant to count sockets at, not the epoch', () => {
+    const path = join(dir, 'empty-report.pcap');
+    writeFileSync(path, '');
+    for (const format of ['text', 'markdown']) {
+      const r = run(['report', '-f', format, path]);
+      assert.equal(r.code, 3);
+      assert.match(r.stdout, /no packets, so no instant to count them at/i, format);
+      assert.doesNotMatch(r.stdout, /1970/, format);
+    }
+  });
+
   it('a file cut inside its header: exit 3', () => {
     const path = join(dir, 'header-cut.pcap');
     writeFileSync(path, readFileSync(CAPTURE).subarray(0, 10));

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeConnection, VerdictScratch } from '../close/index.js';
 import { PackedConnection } from '../flow/connection-codec.js';
-import { HostVotes } from '../store/host-votes.js';
+import { InputTallies } from '../store/host-votes.js';
 import { encodeVerdict, RecordWriter } from '../store/record.js';
 import { recordKey, type OffloadReply, type OffloadRequest, type OffloadSetup } from './protocol.js';
 
@@ -32,22 +32,16 @@ port.on('message', (m: OffloadRequest) => {
     const slot = slots[m.slot];
     writer.use(slot.records);
     // Counted here rather than decoded again from the records on the main thread.
-    const tallies = new Map<number, { count: number; minId: number; maxId: number; votes: HostVotes }>();
+    const tallies = new InputTallies();
     for (let at = 0; at < m.length;) {
       at = conn.load(slot.conns, at);
       const v = analyzeConnection(conn, setup.close, false, scratch);
       encodeVerdict(writer, v, recordKey(setup.index, v.id));
-      let t = tallies.get(v.input);
-      if (t === undefined) tallies.set(v.input, t = { count: 0, minId: v.id, maxId: v.id, votes: new HostVotes() });
-      t.count++;
-      if (v.id < t.minId) t.minId = v.id;
-      if (v.id > t.maxId) t.maxId = v.id;
-      t.votes.add(v.vantage, v.client.ip, v.server.ip);
+      tallies.add(v.input, v.id, v.vantage, v.client.ip, v.server.ip);
     }
     // Records that outgrew the slot's buffer are in a buffer of their own: it goes across whole.
     const overflow = writer.buf === slot.records ? null : writer.buf.subarray(0, writer.length);
-    const out = [...tallies].map(([input, t]) => ({ input, count: t.count, minId: t.minId, maxId: t.maxId, votes: t.votes.toData() }));
-    reply({ type: 'done', slot: m.slot, recordsLength: writer.length, overflow, tallies: out },
+    reply({ type: 'done', slot: m.slot, recordsLength: writer.length, overflow, tallies: tallies.toData() },
       overflow === null ? [] : [overflow.buffer as ArrayBuffer]);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

@@ -23,7 +23,6 @@ import { analyzeConnection, VerdictScratch, type CloseOptions, type Verdict } fr
 import { WorkerFailure } from '../common/worker-failure.js';
 import { PackedConnection, packConnection, packedSize } from '../flow/connection-codec.js';
 import type { FlowConnection } from '../flow/connection.js';
-import { HostVotes } from '../store/host-votes.js';
 import { encodeVerdict, RecordWriter } from '../store/record.js';
 import type { VerdictStore } from '../store/verdict-store.js';
 import { RECORD_BATCH, recordKey, type OffloadReply, type OffloadRequest, type OffloadSetup } from './protocol.js';
@@ -36,6 +35,8 @@ const SLOTS = 4;
 const RECORDS_PER_WORD = 2;
 
 interface Slot {
+  /** Its place in slots (the worker's name for it). */
+  index: number;
   conns: Float64Array;
   records: Buffer;
   /** The batch's length in numbers while the worker has it, else -1. */
@@ -138,6 +139,7 @@ export class CloseOffload {
     for (const s of this.slots) if (s.out < 0) return s;
     if (this.slots.length >= this.maxSlots) return null;
     const slot: Slot = {
+      index: this.slots.length,
       conns: new Float64Array(new SharedArrayBuffer(this.batchWords * 8)),
       records: Buffer.from(new SharedArrayBuffer(this.batchWords * 8 * RECORDS_PER_WORD)),
       out: -1,
@@ -153,7 +155,7 @@ export class CloseOffload {
     slot.out = this.used;
     this.out++;
     const m: OffloadRequest = {
-      type: 'batch', slot: this.slots.indexOf(slot), length: this.used,
+      type: 'batch', slot: slot.index, length: this.used,
       buffers: slot.known ? null : { conns: slot.conns, records: slot.records },
     };
     slot.known = true;
@@ -166,7 +168,7 @@ export class CloseOffload {
     if (slot === undefined || slot.out < 0) return this.fail(new Error(`the close-stage worker answered for slot ${m.slot}, which it did not have`));
     this.store.copyRecords(m.overflow !== null ? Buffer.from(m.overflow.buffer, m.overflow.byteOffset, m.overflow.byteLength)
       : slot.records.subarray(0, m.recordsLength), true);
-    for (const t of m.tallies) this.store.addTally(t.input, t.count, t.minId, t.maxId, HostVotes.fromData(t.votes));
+    for (const t of m.tallies) this.store.addTally(t);
     slot.out = -1;
     this.out--;
     this.wakeWaiters();

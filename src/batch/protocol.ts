@@ -5,7 +5,7 @@
 import type { CloseOptions } from '../close/index.js';
 import type { FlowOptions } from '../flow/index.js';
 import type { InputResult } from '../pipeline/index.js';
-import type { HostVotesData } from '../store/host-votes.js';
+import type { InputTallyData } from '../store/host-votes.js';
 
 export interface AnalyzeJob {
   type: 'job';
@@ -53,14 +53,6 @@ export type OffloadReply =
    * A batch judged: its records are in the slot's records buffer, [0, recordsLength), or in
    * `overflow` when they did not fit; with what VerdictStore.addTally needs of them, by input.
    */
-  | { type: 'done'; slot: number; recordsLength: number; overflow: Uint8Array | null; tallies: OffloadTally[] }
+  | { type: 'done'; slot: number; recordsLength: number; overflow: Uint8Array | null; tallies: InputTallyData[] }
   | { type: 'failed'; message: string; stack: string };
 
-/** What VerdictStore.addTally needs of one input's verdicts in a batch (--merge mixes inputs). */
-export interface OffloadTally {
-  input: number;
-  count: number;
-  minId: number;
-  maxId: number;
-  votes: HostVotesData;
-}

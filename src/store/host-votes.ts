@@ -64,3 +64,54 @@ export interface HostVotesData {
   serverIps: [string, number][];
   count: number;
 }
+
+/** What is counted of each input's verdicts as they are stored (each would be a pass to read). */
+export interface InputTally {
+  count: number;
+  /** Smallest and largest id within the input (before any shift). */
+  minId: number;
+  maxId: number;
+  votes: HostVotes;
+}
+
+/** An InputTally as plain data, with its input (to post to another thread). */
+export interface InputTallyData {
+  input: number;
+  count: number;
+  minId: number;
+  maxId: number;
+  votes: HostVotesData;
+}
+
+/** Tallies by input: kept by a VerdictStore, and by the close-stage worker for the verdicts it encodes. */
+export class InputTallies {
+  readonly byInput = new Map<number, InputTally>();
+
+  add(input: number, id: number, vantage: Vantage, clientIp: string, serverIp: string): void {
+    let t = this.byInput.get(input);
+    if (t === undefined) this.byInput.set(input, t = { count: 0, minId: id, maxId: id, votes: new HostVotes() });
+    t.count++;
+    if (id < t.minId) t.minId = id;
+    if (id > t.maxId) t.maxId = id;
+    t.votes.add(vantage, clientIp, serverIp);
+  }
+
+  /** Adds a tally counted elsewhere (toData's, read back). */
+  merge(d: InputTallyData): void {
+    if (d.count === 0) return;
+    const votes = HostVotes.fromData(d.votes);
+    const t = this.byInput.get(d.input);
+    if (t === undefined) {
+      this.byInput.set(d.input, { count: d.count, minId: d.minId, maxId: d.maxId, votes });
+      return;
+    }
+    t.count += d.count;
+    t.minId = Math.min(t.minId, d.minId);
+    t.maxId = Math.max(t.maxId, d.maxId);
+    t.votes.merge(votes);
+  }
+
+  toData(): InputTallyData[] {
+    return [...this.byInput].map(([input, t]) => ({ input, count: t.count, minId: t.minId, maxId: t.maxId, votes: t.votes.toData() }));
+  }
+}

@@ -14,7 +14,7 @@
 // connections; measured on a 3 M-packet capture (300 000 connections, ~570 bytes a record).
 
 import type { Verdict } from '../close/index.js';
-import { HostVotes } from './host-votes.js';
+import { InputTallies, type HostVotes, type InputTallyData } from './host-votes.js';
 import {
   clientIpOf, decodeOutline, decodeVerdict, encodeVerdict, OutlineScratch, H_ID, H_INPUT, H_KEY, H_LENGTH, H_VANTAGE, RecordWriter, recordSeverityRank,
   serverIpOf, VANTAGE, viewOf, type VerdictOutline,
@@ -38,15 +38,6 @@ export interface VerdictSource extends Iterable<Verdict> {
    * outline may be made of the same objects every time: fn keeps nothing of it.
    */
   forEachOutline?(fn: (v: VerdictOutline, whole: () => Verdict) => void): void;
-}
-
-/** What the store counts of each input's verdicts as they are added (each would be a pass to read). */
-interface InputTally {
-  count: number;
-  /** Smallest and largest id within the input (before any shift). */
-  minId: number;
-  maxId: number;
-  votes: HostVotes;
 }
 
 export interface StoreOptions {
@@ -157,7 +148,7 @@ export class VerdictStore implements VerdictSource {
   private filteredCount = -1;
   private excluded: Set<number> | null = null;
   private order: Uint32Array | null = null;
-  private readonly tallies = new Map<number, InputTally>();
+  private readonly tallies = new InputTallies();
 
   constructor(options: StoreOptions = {}) {
     this.memoryBytes = options.memoryBytes ?? DEFAULT_STORE_MEMORY;
@@ -227,20 +218,11 @@ export class VerdictStore implements VerdictSource {
   }
 
   /**
-   * Counts verdicts of `input` added with copyRecords(buf, true): their number, smallest and
-   * largest id, and capture-host votes, as the thread that encoded them counted them.
+   * Counts verdicts added with copyRecords(buf, true): their number, smallest and largest id, and
+   * capture-host votes, as the thread that encoded them counted them.
    */
-  addTally(input: number, count: number, minId: number, maxId: number, votes: HostVotes): void {
-    if (count === 0) return;
-    const t = this.tallies.get(input);
-    if (t === undefined) {
-      this.tallies.set(input, { count, minId, maxId, votes });
-      return;
-    }
-    t.count += count;
-    t.minId = Math.min(t.minId, minId);
-    t.maxId = Math.max(t.maxId, maxId);
-    t.votes.merge(votes);
+  addTally(tally: InputTallyData): void {
+    this.tallies.merge(tally);
   }
 
   /**
@@ -254,7 +236,7 @@ export class VerdictStore implements VerdictSource {
   /** Leaves out the verdicts of these inputs from every later read (inputs an abort cut short). */
   excludeInputs(inputs: Set<number>): void {
     let n = 0;
-    for (const input of inputs) if (this.excluded?.has(input) !== true) n += this.tallies.get(input)?.count ?? 0;
+    for (const input of inputs) if (this.excluded?.has(input) !== true) n += this.tallies.byInput.get(input)?.count ?? 0;
     this.excluded = new Set([...(this.excluded ?? []), ...inputs]);
     this.total -= n;
     this.filteredCount = -1;
@@ -267,12 +249,7 @@ export class VerdictStore implements VerdictSource {
   }
 
   private tally(input: number, id: number, vantage: Verdict['vantage'], clientIp: string, serverIp: string): void {
-    let t = this.tallies.get(input);
-    if (t === undefined) this.tallies.set(input, t = { count: 0, minId: id, maxId: id, votes: new HostVotes() });
-    t.count++;
-    if (id < t.minId) t.minId = id;
-    if (id > t.maxId) t.maxId = id;
-    t.votes.add(vantage, clientIp, serverIp);
+    this.tallies.add(input, id, vantage, clientIp, serverIp);
   }
 
   private index(key: number, chunk: number, off: number, len: number): void {
@@ -393,7 +370,7 @@ export class VerdictStore implements VerdictSource {
   hostVotesByInput(): ReadonlyMap<number, HostVotes> | null {
     if (this.filter !== null) return null;
     const out = new Map<number, HostVotes>();
-    for (const [input, t] of this.tallies) if (this.excluded?.has(input) !== true) out.set(input, t.votes);
+    for (const [input, t] of this.tallies.byInput) if (this.excluded?.has(input) !== true) out.set(input, t.votes);
     return out;
   }
 
@@ -455,7 +432,7 @@ export class VerdictStore implements VerdictSource {
   /** Number of records added per input and each input's smallest and largest id (for checks). */
   idsByInput(): Map<number, { count: number; min: number; max: number }> {
     const out = new Map<number, { count: number; min: number; max: number }>();
-    for (const [input, t] of this.tallies) out.set(input, { count: t.count, min: t.minId, max: t.maxId });
+    for (const [input, t] of this.tallies.byInput) out.set(input, { count: t.count, min: t.minId, max: t.maxId });
     return out;
   }
 
@@ -473,7 +450,7 @@ export class VerdictStore implements VerdictSource {
     this.runWriter = null;
     this.inMemory = 0;
     this.total = 0;
-    this.tallies.clear();
+    this.tallies.byInput.clear();
   }
 }
 

@@ -5,7 +5,7 @@ import { stateAt, SEVERITY, type Finding, type SideDurations, type TcpState, typ
 import { formatDuration } from '../common/duration.js';
 import { HostVotes } from '../store/host-votes.js';
 import type { VerdictOutline } from '../store/record.js';
-import { MemoryBudget, NumberBag } from '../store/number-bag.js';
+import { MemoryBudget, NumberBag, type SortedValues } from '../store/number-bag.js';
 
 export interface SummaryOptions {
   /** Instant for the histogram (epoch us); default the capture's end. */
@@ -57,14 +57,12 @@ export function distribution(values: number[]): Distribution | null {
 }
 
 /** The same nearest-rank percentiles over `count` values read in ascending order. */
-export function distributionOfSorted(sorted: Iterable<number>, count: number): Distribution | null {
+export function distributionOfSorted(sorted: SortedValues, count: number): Distribution | null {
   if (count === 0) return null;
   const rank = (p: number): number => Math.min(count, Math.max(1, Math.ceil((p / 100) * count)));
   const r50 = rank(50), r90 = rank(90), r99 = rank(99);
   const out: Distribution = { count, median: NaN, p90: NaN, p99: NaN, max: NaN };
-  let i = 0;
-  for (const x of sorted) {
-    i++;
+  for (let i = 1, x = sorted.take(); x === x; i++, x = sorted.take()) {
     if (i === r50) out.median = x;
     if (i === r90) out.p90 = x;
     if (i === r99) out.p99 = x;
@@ -77,9 +75,24 @@ function bump(map: Record<string, number>, key: string, n = 1): void {
   map[key] = (map[key] ?? 0) + n;
 }
 
-/** "10.0.0.5:80", or "[fd00::1]:443" for IPv6. */
-function serverKey(v: VerdictOutline): string {
-  return v.family === 6 ? `[${v.server.ip}]:${v.server.port}` : `${v.server.ip}:${v.server.port}`;
+/**
+ * "10.0.0.5:80", or "[fd00::1]:443" for IPv6; the last one is kept, since most connections in a
+ * row share their server (a new string for each finding was a tenth of the aggregate's pass).
+ */
+class ServerKeys {
+  private ip = '';
+  private port = -1;
+  private key = '';
+
+  of(v: VerdictOutline): string {
+    const { ip, port } = v.server;
+    if (ip !== this.ip || port !== this.port) {
+      this.ip = ip;
+      this.port = port;
+      this.key = v.family === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+    }
+    return this.key;
+  }
 }
 
 /**
@@ -102,7 +115,8 @@ class PressureEvents {
     }
     if (this.pairs === null) {
       this.pairs = [];
-      for (const e of this.bag.sorted()) this.pairs.push(e === Infinity ? [Infinity, -1] : e % 2 === 1 ? [(e - 1) / 2, 1] : [e / 2, -1]);
+      const sorted = this.bag.sorted();
+      for (let e = sorted.take(); e === e; e = sorted.take()) this.pairs.push(e === Infinity ? [Infinity, -1] : e % 2 === 1 ? [(e - 1) / 2, 1] : [e / 2, -1]);
     }
     this.pairs.push([enter, 1], [leave, -1]);
   }
@@ -117,7 +131,8 @@ class PressureEvents {
         if (live > peak) { peak = live; peakAt = t; }
       }
     } else {
-      for (const e of this.bag.sorted()) {
+      const sorted = this.bag.sorted();
+      for (let e = sorted.take(); e === e; e = sorted.take()) {
         if (e !== Infinity && e % 2 === 1) {
           live++;
           if (live > peak) { peak = live; peakAt = (e - 1) / 2; }
@@ -157,6 +172,7 @@ export class SummaryBuilder {
   private readonly durations: NumberBag[];
   private readonly zeek: Record<string, number> = {};
   private readonly pressure = new Map<string, PressureEvents>();
+  private readonly serverKeys = new ServerKeys();
 
   constructor(votes: HostVotes, private readonly startUs: number, private readonly endUs: number,
     private readonly options: SummaryOptions, private readonly budget = new MemoryBudget()) {
@@ -179,7 +195,7 @@ export class SummaryBuilder {
     this.byCode[f.code].count++;
     this.bySeverity[f.severity]++;
     if (v === null) return;
-    const endpoint = f.side === 'client' ? v.client.ip : serverKey(v);
+    const endpoint = f.side === 'client' ? v.client.ip : this.serverKeys.of(v);
     let e = this.byEndpoint.get(endpoint);
     if (e === undefined) this.byEndpoint.set(endpoint, e = { count: 0, codes: {} });
     e.count++;
@@ -210,7 +226,7 @@ export class SummaryBuilder {
     const ch = v.sides.client.changes;
     for (let i = 0; i < ch.length; i++) {
       if (ch[i].state !== 'TIME_WAIT') continue;
-      const key = serverKey(v);
+      const key = this.serverKeys.of(v);
       let p = this.pressure.get(key);
       if (p === undefined) this.pressure.set(key, p = new PressureEvents(this.budget));
       p.add(ch[i].atUs, i + 1 < ch.length ? ch[i + 1].atUs : Infinity);
@@ -237,11 +253,6 @@ export class SummaryBuilder {
       }
     }
     return out;
-  }
-
-  /** The values of one close-duration kind in ascending order (to merge summaries' values). */
-  sortedDurations(k: number): { values: Iterator<number>; count: number } {
-    return { values: this.durations[k].sorted(), count: this.durations[k].count };
   }
 
   finish(): Summary {

@@ -149,46 +149,14 @@ export class NumberBag {
     this.values = new Float64Array(16);
   }
 
-  /** Every value in ascending order (reads spilled runs back; call once the bag is complete). */
-  *sorted(): Generator<number> {
+  /**
+   * Every value in ascending order (reads spilled runs back; call once the bag is complete), from
+   * a reader's take(): a generator made an iterator result, and often a number, for every value.
+   */
+  sorted(): SortedValues {
     const held = this.values.subarray(0, this.inMemory);
     sortValues(held);
-    if (this.runs.length === 0) {
-      for (let i = 0; i < held.length; i++) yield held[i];
-      return;
-    }
-    const sources: (() => number)[] = [];
-    let i = 0;
-    sources.push(() => (i < held.length ? held[i++] : NaN));
-    const file = this.budget.spill();
-    for (const run of this.runs) {
-      const buf = new Float64Array(READ_BUFFER / 8);
-      const bytes = new Uint8Array(buf.buffer);
-      let pos = 0, have = 0, k = 0;
-      sources.push(() => {
-        if (k === have) {
-          if (pos >= run.count) return NaN;
-          const n = Math.min(buf.length, run.count - pos);
-          file.read(bytes, 0, n * 8, run.start + pos * 8);
-          pos += n;
-          have = n;
-          k = 0;
-        }
-        return buf[k++];
-      });
-    }
-    // A small k-way merge; NaN marks an exhausted source (values are never NaN).
-    const heads = sources.map((next) => next());
-    for (;;) {
-      let best = -1;
-      for (let s = 0; s < heads.length; s++) {
-        const h = heads[s];
-        if (h === h && (best < 0 || h < heads[best])) best = s;
-      }
-      if (best < 0) return;
-      yield heads[best];
-      heads[best] = sources[best]();
-    }
+    return new SortedValues(held, this.runs.length === 0 ? null : this.budget.spill(), this.runs);
   }
 
   /** Forgets the bag (its memory goes back to the budget). */
@@ -200,17 +168,52 @@ export class NumberBag {
   }
 }
 
-/** Values of several bags in ascending order, as if they were one (a total over inputs). */
-export function* mergeSorted(streams: Iterator<number>[]): Generator<number> {
-  const heads = streams.map((s) => s.next());
-  for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const h = heads[i];
-      if (h.done !== true && (best < 0 || h.value < (heads[best].value as number))) best = i;
+/** Reads a bag's values in ascending order: take() gives the next, NaN once there are no more. */
+export class SortedValues implements Iterable<number> {
+  private i = 0;
+  /** With spilled runs: the next value of each source (NaN: exhausted), memory first. */
+  private readonly heads: Float64Array | null = null;
+  private readonly sources: (() => number)[] = [];
+
+  constructor(private readonly held: Float64Array, file: SpillFile | null, runs: readonly Run[]) {
+    if (file === null) return;
+    this.sources.push(() => (this.i < held.length ? held[this.i++] : NaN));
+    for (const run of runs) {
+      const buf = new Float64Array(READ_BUFFER / 8);
+      const bytes = new Uint8Array(buf.buffer);
+      let pos = 0, have = 0, k = 0;
+      this.sources.push(() => {
+        if (k === have) {
+          if (pos >= run.count) return NaN;
+          const n = Math.min(buf.length, run.count - pos);
+          file.read(bytes, 0, n * 8, run.start + pos * 8);
+          pos += n;
+          have = n;
+          k = 0;
+        }
+        return buf[k++];
+      });
     }
-    if (best < 0) return;
-    yield heads[best].value as number;
-    heads[best] = streams[best].next();
+    this.heads = Float64Array.from(this.sources, (next) => next());
+  }
+
+  /** The next value, or NaN when every value has been read (values are never NaN). */
+  take(): number {
+    const heads = this.heads;
+    if (heads === null) return this.i < this.held.length ? this.held[this.i++] : NaN;
+    // A small k-way merge over memory and the spilled runs.
+    let best = -1;
+    for (let s = 0; s < heads.length; s++) {
+      const h = heads[s];
+      if (h === h && (best < 0 || h < heads[best])) best = s;
+    }
+    if (best < 0) return NaN;
+    const x = heads[best];
+    heads[best] = this.sources[best]();
+    return x;
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    for (let x = this.take(); x === x; x = this.take()) yield x;
   }
 }

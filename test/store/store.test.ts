@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { Verdict } from '../../src/close/index.js';
 import { analyzeInput } from '../../src/pipeline/index.js';
 import { quantizeVerdict } from '../../src/report/verdict-json.js';
-import { MemoryBudget, NumberBag, mergeSorted, sortValues } from '../../src/store/number-bag.js';
+import { MemoryBudget, NumberBag, sortValues } from '../../src/store/number-bag.js';
 import { decodeOutline, decodeVerdict, encodeVerdict, OutlineScratch, RecordWriter } from '../../src/store/record.js';
 import { VerdictStore } from '../../src/store/verdict-store.js';
 
@@ -145,7 +145,10 @@ test('number bags give every value back in ascending order whatever they spilled
     assert.equal(bag.count, values[k].length);
     assert.equal(bag.max, Math.max(...values[k]));
   });
-  assert.deepEqual([...mergeSorted(bags.map((b) => b.sorted()))], values.flat().sort((p, q) => p - q));
+  // take() past the last value keeps answering NaN (spilled runs and memory alike).
+  const reader = bags[0].sorted(), expected = values[0].slice().sort((p, q) => p - q);
+  for (const x of expected) assert.equal(reader.take(), x);
+  assert.ok(Number.isNaN(reader.take()) && Number.isNaN(reader.take()));
   budget.close();
 });
 

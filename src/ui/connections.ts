@@ -8,6 +8,7 @@ import { badges, clientText, compactDuration, serverText, SHORT_STATE, distinctF
 import { fitLine, span, toned, type Line } from './lines.js';
 import { formatDuration } from '../common/duration.js';
 import { formatTimeOfDay } from '../common/time.js';
+import { sortIndicesByValue } from '../common/radix-sort.js';
 import { displayWidth, fit, fitRight, truncateMiddle } from './text.js';
 
 export type SortKey = 'start' | 'duration' | 'severity' | keyof SideDurations;
@@ -56,13 +57,13 @@ export function listOrder(verdicts: readonly Verdict[], predicate: ((v: Verdict)
     kept = tmp.slice(0, n);
   }
   if (key === 'start' && !descending) return kept;
+  // Descending sorts the values negated: ties stay in id order, and those without one last either way.
   const values = new Float64Array(verdicts.length);
   for (let k = 0; k < kept.length; k++) {
     const v = sortValue(verdicts[kept[k]], key);
-    values[kept[k]] = Number.isNaN(v) ? (descending ? -Infinity : Infinity) : v;
+    values[kept[k]] = Number.isNaN(v) ? Infinity : descending ? -v : v;
   }
-  const sign = descending ? -1 : 1;
-  return kept.sort((a, b) => (values[a] - values[b]) * sign || a - b);
+  return sortIndicesByValue(kept, values);
 }
 
 export interface ListColumns {

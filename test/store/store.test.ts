@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { Verdict } from '../../src/close/index.js';
 import { analyzeInput } from '../../src/pipeline/index.js';
 import { quantizeVerdict } from '../../src/report/verdict-json.js';
-import { MemoryBudget, NumberBag, sortValues } from '../../src/store/number-bag.js';
+import { MemoryBudget, NumberBag } from '../../src/store/number-bag.js';
 import { decodeOutline, decodeVerdict, encodeVerdict, OutlineScratch, RecordWriter } from '../../src/store/record.js';
 import { VerdictStore } from '../../src/store/verdict-store.js';
 
@@ -96,35 +96,6 @@ test('ids shift by input, findings naming a connection follow, and filters and e
   store.excludeInputs(new Set([0]));
   assert.equal(store.length, b.length);
   assert.ok([...store].every((v) => v.input === 1));
-});
-
-test('sortValues orders doubles exactly as Float64Array sort does, small and large', () => {
-  let x = 987654321;
-  const next = (): number => (x = (x * 1103515245 + 12345) % 2147483648);
-  const kinds: Record<string, (i: number) => number> = {
-    microseconds: () => next() % 60_000_000,
-    'pressure events': (i) => 2 * (1_795_512_454_000_000 + next() % 15_000_000) + (i & 1),
-    mixed: (i) => [-0, 0, Infinity, -Infinity, -next(), next() / 7, -next() / 3, 1e300, -1e-300, 5e-324][i % 10],
-    'low bits only': () => 2 ** 40 + (next() & 0xff),
-    'high bits only': () => 2 ** (next() % 60),
-    equal: () => 42,
-    ascending: (i) => i * 3,
-    descending: (i) => -i * 3,
-  };
-  for (const [kind, value] of Object.entries(kinds)) {
-    for (const n of [0, 1, 4095, 4096, 4097, 65_536, 100_003]) {
-      const a = Float64Array.from({ length: n }, (_, i) => value(i));
-      const expected = a.slice().sort();
-      // Sorted where it sits, as the bags sort a subarray of their buffer.
-      const holder = new Float64Array(n + 3);
-      holder.set(a, 2);
-      const view = holder.subarray(2, 2 + n);
-      sortValues(view);
-      assert.ok(view.every((v, i) => Object.is(v, expected[i])), `${kind}, ${n} values`);
-      assert.equal(holder[0], 0);
-      assert.equal(holder[n + 2], 0);
-    }
-  }
 });
 
 test('number bags give every value back in ascending order whatever they spilled', () => {

@@ -192,7 +192,7 @@ export class PackedConnection implements Connection {
   get reusedById(): number | null { return this.reusedBy === this.reusedBy ? this.reusedBy : null; }
 
   segmentLog(): SegmentLog {
-    return new SegmentLog(Array.from(this.packed.subarray(this.logAt, this.logAt + this.logLength * PACKED)));
+    return SegmentLog.copyOf(this.packed, this.logAt, this.logAt + this.logLength * PACKED);
   }
 
   /** The history string at src[k..k+n), the same string object as before when it was seen before. */

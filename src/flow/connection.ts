@@ -211,7 +211,7 @@ export class FlowConnection implements Connection {
 
   /** The log as the verdict keeps it for the ladder: a packed copy, no objects. */
   segmentLog(): SegmentLog {
-    return new SegmentLog(Array.from(this.packed.subarray(0, this.logLength * PACKED)));
+    return SegmentLog.copyOf(this.packed, 0, this.logLength * PACKED);
   }
 
   /** Makes the Segment objects of the log (reusing those made before, and pooled ones). */

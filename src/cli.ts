@@ -207,7 +207,29 @@ function outcome(model: ReportModel, f: OutputFlags): number {
   return EXIT_OK;
 }
 
+/**
+ * GC settings for the batch commands (report, merge), whose memory must follow the live
+ * connections; process-wide, worker threads included. Not for the terminal UI, which keeps every
+ * verdict with its segment log (~1.4 GB for 300 000 connections): there they made V8 collect so
+ * often that garbage collection took half of the 31-35 s to an interactive view of the real 3 M-packet
+ * capture, against 15-16 s without them.
+ */
+function batchHeapSettings(): void {
+  // V8 allocates objects from "long-lived" allocation sites straight into the old generation. The
+  // flow table pools its connections, and the sites V8 picks end up filling the old generation
+  // with short-lived verdict data: on the 3 M-packet loopback capture, peak RSS 400 MB instead of
+  // 250 MB, at the same CPU time. A GC heuristic, process-wide (worker threads included).
+  setFlagsFromString('--no-allocation-site-pretenuring');
+  // V8 grows the old generation by a factor that rises with the run's allocation rate, so a long
+  // run kept more garbage, not more data: the synthetic capture at 3 M packets peaked at 297 MB and
+  // at 30 M (same live connections) at 433 MB; with a 200 MB old-space cap both ran, at 301 and
+  // 344 MB. Growing the heap as for small devices keeps it near the live data: 258 and 289 MB
+  // (the real capture: 219 -> 174 MB), for about 8% more CPU time.
+  setFlagsFromString('--optimize-for-size');
+}
+
 async function runReport(args: string[], f: ReportFlags): Promise<number> {
+  batchHeapSettings();
   if (args.filter((a) => a === '-').length > 1) throw new UsageError('stdin (-) can be read only once');
   checkOutputPath(f.output);
   if (f.at !== undefined && resolveAt(f.at, 0) === null) {
@@ -243,6 +265,7 @@ async function runReport(args: string[], f: ReportFlags): Promise<number> {
 }
 
 async function runMerge(files: string[], f: OutputFlags): Promise<number> {
+  batchHeapSettings();
   checkOutputPath(f.output);
   const shards: ShardReport[] = [];
   let unreadable = false;
@@ -399,17 +422,6 @@ Examples:
 // ---------------------------------------------------------------------------------------------
 
 export async function main(argv: string[]): Promise<number> {
-  // V8 allocates objects from "long-lived" allocation sites straight into the old generation. The
-  // flow table pools its connections, and the sites V8 picks end up filling the old generation
-  // with short-lived verdict data: on the 3 M-packet loopback capture, peak RSS 400 MB instead of
-  // 250 MB, at the same CPU time. A GC heuristic, process-wide (worker threads included).
-  setFlagsFromString('--no-allocation-site-pretenuring');
-  // V8 grows the old generation by a factor that rises with the run's allocation rate, so a long
-  // run kept more garbage, not more data: the synthetic capture at 3 M packets peaked at 297 MB and
-  // at 30 M (same live connections) at 433 MB; with a 200 MB old-space cap both ran, at 301 and
-  // 344 MB. Growing the heap as for small devices keeps it near the live data: 258 and 289 MB
-  // (the real capture: 219 -> 174 MB), for about 8% more CPU time.
-  setFlagsFromString('--optimize-for-size');
   let exitCode = EXIT_OK;
   const program = buildProgram((c) => { exitCode = c; });
   try {

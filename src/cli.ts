@@ -8,7 +8,6 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { analyzeBatch, resolveInputs, SKIP_FAILS, WorkerFailure, type ResolvedInputs, type SkippedEntry } from './batch/index.js';
@@ -16,6 +15,7 @@ import { ProgressLine } from './batch/progress.js';
 import { DEFAULT_CLOSE_OPTIONS, TIME_WAIT_BY_OS, type CloseOptions, type Verdict } from './close/index.js';
 import { EXPLANATIONS, explain, explanationText } from './close/explain.js';
 import { parseDuration } from './common/duration.js';
+import { batchHeapSettings } from './common/heap-policy.js';
 import { describeFilterProblem, parseFilter } from './filter/index.js';
 import { runUi } from './ui/index.js';
 import { failOnMatches, parseFailOn, type FailOn } from './report/fail-on.js';
@@ -205,27 +205,6 @@ function outcome(model: ReportModel, f: OutputFlags): number {
     }
   }
   return EXIT_OK;
-}
-
-/**
- * GC settings for the batch commands (report, merge), whose memory must follow the live
- * connections; process-wide, worker threads included. Not for the terminal UI, which keeps every
- * verdict with its segment log (~1.4 GB for 300 000 connections): there they made V8 collect so
- * often that garbage collection took half of the 31-35 s to an interactive view of the real 3 M-packet
- * capture, against 15-16 s without them.
- */
-function batchHeapSettings(): void {
-  // V8 allocates objects from "long-lived" allocation sites straight into the old generation. The
-  // flow table pools its connections, and the sites V8 picks end up filling the old generation
-  // with short-lived verdict data: on the 3 M-packet loopback capture, peak RSS 400 MB instead of
-  // 250 MB, at the same CPU time. A GC heuristic, process-wide (worker threads included).
-  setFlagsFromString('--no-allocation-site-pretenuring');
-  // V8 grows the old generation by a factor that rises with the run's allocation rate, so a long
-  // run kept more garbage, not more data: the synthetic capture at 3 M packets peaked at 297 MB and
-  // at 30 M (same live connections) at 433 MB; with a 200 MB old-space cap both ran, at 301 and
-  // 344 MB. Growing the heap as for small devices keeps it near the live data: 258 and 289 MB
-  // (the real capture: 219 -> 174 MB), for about 8% more CPU time.
-  setFlagsFromString('--optimize-for-size');
 }
 
 async function runReport(args: string[], f: ReportFlags): Promise<number> {

@@ -2,6 +2,7 @@
 // closed) so that expiry and eviction are O(1) per packet. Memory follows live connections: a
 // finished connection is handed to the caller and forgotten.
 
+import { manyLiveConnections, MANY_LIVE } from '../common/heap-policy.js';
 import { DecodeKind, TCP_ACK, TCP_SYN, type PacketView } from '../decode/packet-view.js';
 import { FlowConnection, FlowPool } from './connection.js';
 import { TupleIndex, tupleHash } from './tuple-index.js';
@@ -213,7 +214,10 @@ export class FlowTable {
     this.index.insert(conn);
     this.open.append(conn);
     this.stats.connections++;
-    if (this.live > this.stats.peakLive) this.stats.peakLive = this.live;
+    if (this.live > this.stats.peakLive) {
+      this.stats.peakLive = this.live;
+      if (this.live === MANY_LIVE) manyLiveConnections();
+    }
     return conn;
   }
 

@@ -70,12 +70,19 @@ class WorstList {
   /** `whole()`: the verdict `v` outlines, asked for only when it makes the list. */
   offer(v: VerdictOutline, whole: () => Verdict): void {
     if (this.limit <= 0) return;
-    let serious = 0;
-    for (const f of v.findings) if (f.severity !== 'info') serious++;
+    let serious = 0, rank = 0;
+    for (const f of v.findings) {
+      if (f.severity !== 'info') serious++;
+      rank = Math.max(rank, SEVERITY_RANK[f.severity]);
+    }
     if (serious === 0) return;
-    const w = worstEntry(v);
     const e = this.entries;
-    if (e.length === this.limit && worse(w, e[e.length - 1]) >= 0) return;
+    // Not better than the last of a full list: nothing to make (a flood has a warning on every connection).
+    if (e.length === this.limit) {
+      const last = e[e.length - 1];
+      if ((rankOf(last) - rank || last.serious - serious || v.id - last.id) >= 0) return;
+    }
+    const w = worstEntry(v);
     let i = e.length;
     while (i > 0 && worse(w, e[i - 1]) < 0) i--;
     e.splice(i, 0, w);
@@ -110,6 +117,12 @@ function countVotes(inputs: readonly InputResult[], verdicts: VerdictSource): { 
   const perInput = inputs.map(() => new HostVotes());
   let otherInputs = 0;
   const counted = verdicts.hostVotesByInput?.() ?? null;
+  if (counted !== null && inputs.length === 1 && counted.size === 1 && counted.has(0)) {
+    // One input: its votes are the total, as they are (only read from here on). Copying them
+    // copied two maps of every address: a second of a SYN flood from a million sources.
+    const votes = counted.get(0)!;
+    return { total: votes, perInput: [votes], otherInputs: 0 };
+  }
   if (counted !== null) {
     for (const [input, votes] of counted) {
       total.merge(votes);

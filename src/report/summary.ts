@@ -147,6 +147,27 @@ class PressureEvents {
   release(): void { this.bag.release(); }
 }
 
+/** Endpoints the summary lists, most findings first. */
+const ENDPOINTS_LISTED = 20;
+
+/**
+ * The `limit` endpoints with the most findings, ties in endpoint order: one pass keeping the best
+ * few, not a sort of them all (a SYN flood or a scan has a finding for each of a million clients).
+ */
+function topEndpoints(byEndpoint: Map<string, { count: number; codes: Record<string, number> }>, limit: number): Summary['findingsByEndpoint'] {
+  const top: Summary['findingsByEndpoint'] = [];
+  const before = (count: number, endpoint: string, b: Summary['findingsByEndpoint'][number]): boolean =>
+    count > b.count || (count === b.count && endpoint < b.endpoint);
+  for (const [endpoint, e] of byEndpoint) {
+    if (top.length === limit && !before(e.count, endpoint, top[limit - 1])) continue;
+    let i = top.length;
+    while (i > 0 && before(e.count, endpoint, top[i - 1])) i--;
+    top.splice(i, 0, { endpoint, count: e.count, codes: e.codes });
+    if (top.length > limit) top.pop();
+  }
+  return top;
+}
+
 const encodable = (t: number): boolean => t >= 0 && t < 2 ** 51 && Math.floor(t) === t;
 
 export { HostVotes };
@@ -267,8 +288,7 @@ export class SummaryBuilder {
       startUs: this.startUs, endUs: this.endUs, atUs: this.atUs, host: this.host, hostReason: this.hostReason,
       vantage: this.vantage, vantageVotes: this.votes,
       histogram: this.histogram, activeClosers: this.closers, findingsByCode: this.byCode, findingsBySeverity: this.bySeverity,
-      findingsByEndpoint: [...this.byEndpoint].map(([endpoint, e]) => ({ endpoint, ...e }))
-        .sort((a, b) => b.count - a.count || (a.endpoint < b.endpoint ? -1 : 1)).slice(0, 20),
+      findingsByEndpoint: topEndpoints(this.byEndpoint, ENDPOINTS_LISTED),
       durations, findings, zeekConnStates: this.zeek,
     };
   }

@@ -259,6 +259,20 @@ def main():
     def _(rs):
         assert len(rs) >= 3 and all(r["flags"] == SYN and r["seq"] == rs[0]["seq"] for r in rs)
 
+    @check("syn-flood.pcap")
+    def _(rs):
+        syns = [r for r in rs if r["flags"] & (SYN | ACK) == SYN]
+        synacks = [r for r in rs if r["flags"] & (SYN | ACK) == SYN | ACK]
+        sources = {r["src"] for r in syns}
+        answered = {}
+        for r in synacks:
+            answered[r["dst"]] = answered.get(r["dst"], 0) + 1
+        # one SYN per spoofed source, every one answered; some SYN/ACKs retransmitted (half-open
+        # queue), some sent once (SYN cookies); nothing from a client after its SYN
+        assert len(syns) >= 1000 and len(sources) == len(syns) and set(answered) == sources
+        assert any(n > 1 for n in answered.values()) and any(n == 1 for n in answered.values())
+        assert len(rs) == len(syns) + len(synacks)
+
     @check("in-between.pcap")
     def _(rs):
         a, b, c = rs[0]["t"], rs[1]["t"], rs[2]["t"]

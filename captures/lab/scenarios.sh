@@ -10,6 +10,8 @@ SCENARIO_ORDER=(
   long_close_wait fin_retransmitted fin_unacked abortive close_unread reset_after_fin
   time_wait_reuse time_wait_assassination time_wait_rfc1337 port_pressure port_pressure_tw_reuse
   not_closed syn_rejected syn_unanswered in_between data_after_fin_edited
+  # Issue 7: many endpoints at once
+  syn_flood
 )
 
 C4=10.10.0.1
@@ -555,4 +557,23 @@ sc_data_after_fin_edited() {
     "EDITED, not a kernel capture: half-close.pcap with one client packet after the client's FIN rewritten to carry 32 bytes of data at sequence numbers beyond the FIN (Linux never sends data after its own FIN). IP total length and IP/TCP checksums recomputed; see groundTruth.edit for the packet number and the bytes." \
     "lab/edit-data-after-fin.py half-close.pcap data-after-fin-edited.pcap" \
     provenance=edited derivedFrom=half-close.pcap
+}
+
+sc_syn_flood() {
+  begin syn_flood
+  setup
+  relay --delay 0.005; arp_warm
+  # The server answers the spoofed sources through the client namespace, which drops the SYN/ACKs
+  # (not its addresses, no forwarding): no RST comes back, as from addresses that do not exist.
+  nsx fss ip route add 198.18.0.0/15 via $C4
+  sysctl_set fss net.ipv4.tcp_synack_retries=2
+  sysctl_note fss net.ipv4.tcp_syncookies net.ipv4.tcp_max_syn_backlog net.core.somaxconn
+  server client-first --count 1
+  cap fss fss-veth "$OUT/syn-flood.pcap"
+  nsx fsc $PY "$LAB/synflood.py" --dst $S4 --port 8080 --count 2000 --rate 1000 --log "$WORK/$CUR.extra.flood.json"
+  sleep 3.5
+  cap_stop 0.1
+  meta syn-flood.pcap server \
+    "SYN flood: 2000 SYNs in 2 s, each from its own spoofed address in 198.18.0.0/15, to a listener with backlog 512. The server keeps the first 513 half-open (the listen backlog, 512, plus one: the kernel's queue check is 'more than') and answers them with a SYN/ACK that it retransmits 1 s and 3 s later (tcp_synack_retries=2); with that queue full it answers the other 1487 with SYN cookies, once and statelessly. Nothing answers a SYN/ACK." \
+    "fsc: synflood.py (raw socket, IP_HDRINCL) sends the SYNs; fss: peer.py listens on 8080 (listen(512)), route 198.18.0.0/15 via 10.10.0.1, tcp_synack_retries=2; relay delay 5 ms"
 }

@@ -242,7 +242,7 @@ def main():
             paths = [path]
         lt, fmt, prec = link_type(paths[0])
         events = load_jsonl(w(".events.jsonl"))
-        busy = sum(1 for e in events if e["op"] == "connect") > 40
+        busy = sum(1 for e in events if e["op"] == "connect") > 40 or os.path.exists(w(".extra.flood.json"))
         truth = {}
         connects = [e for e in events if e["role"] == "client" and e["op"] in ("connect",)]
         errors = [e for e in events if e["op"] == "error"]

@@ -29,6 +29,7 @@ export const SEVERITY: Record<FindingCode, Severity> = {
   'not-closed': 'info',
   'connection-refused': 'info',
   'syn-unanswered': 'warning',
+  'syn-ack-unanswered': 'warning',
   'capture-missed-packets': 'info',
 };
 
@@ -277,9 +278,18 @@ export function detectFindings(ctx: FindingContext): Finding[] {
     }
   }
   if (!anyFin && !anyRst) {
+    const synAcks = conn.dirs[1];
     if (conn.dirs[0].synCount > 0 && conn.dirs[1].packets === 0) {
       out.push(finding('syn-unanswered', 'client', conn.dirs[0].synUs,
         `the client sent ${conn.dirs[0].synCount} SYN(s) over ${dur(conn.dirs[0].lastUs - conn.dirs[0].synUs)} and got no answer`));
+    } else if (synAcks.synCount > 0 && synAcks.synAck && sides[0].finalState === 'SYN_SENT') {
+      // The replay keeps the client in SYN_SENT only when the SYN/ACK never arrived (machine.ts).
+      const times = synAcks.synCount === 1 ? 'once' : `${synAcks.synCount} times over ${dur(synAcks.lastUs - synAcks.synUs)}`;
+      const why = synAcks.synCount === 1
+        ? `; not sent again in ${dur(end - synAcks.synUs)}, so most likely a SYN cookie (the server kept no socket)`
+        : '; the server kept it half-open (SYN_RECEIVED) meanwhile';
+      out.push(finding('syn-ack-unanswered', 'server', synAcks.synUs,
+        `the server's SYN/ACK went out ${times} and the client never answered it (a spoofed source, as in a SYN flood, or a client that never got it)${why}`));
     } else {
       out.push(finding('not-closed', null, end,
         `no FIN or RST by the end (${conn.endReason === 'idle' ? 'finished as idle' : conn.endReason}); quiet for ${dur(end - conn.lastUs)}`));

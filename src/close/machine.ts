@@ -109,6 +109,14 @@ interface SideReplay extends SideRun {
   finPending: boolean;
   pendingFinUs: number;
   pendingFinPacket: number;
+  /**
+   * A SYN/ACK passed the capture point toward this side and this side has not yet shown it got it
+   * (a segment with ACK, or a RST): when the latest one passed, in which packet, and how many.
+   */
+  synAckPending: boolean;
+  pendingSynAckUs: number;
+  pendingSynAckPacket: number;
+  synAcksPending: number;
   /** Where its StateChange objects come from. */
   parts: ReplayParts;
 }
@@ -154,7 +162,8 @@ function blankSide(parts: ReplayParts): SideReplay {
     changes: [], stateId: StateId.None, lossFins: [], timeWaitSinceUs: -1, finsInTimeWait: 0,
     rstInTimeWait: null, rstIgnoredInTimeWait: null, stateAtReuse: null, shiftUs: 0,
     finSent: false, finAcked: false, lastLossFinUs: -Infinity, nextLossFin: 0,
-    finPending: false, pendingFinUs: 0, pendingFinPacket: 0, parts,
+    finPending: false, pendingFinUs: 0, pendingFinPacket: 0,
+    synAckPending: false, pendingSynAckUs: 0, pendingSynAckPacket: 0, synAcksPending: 0, parts,
   };
 }
 
@@ -177,6 +186,10 @@ function resetSide(side: SideReplay, shiftUs: number): void {
   side.finPending = false;
   side.pendingFinUs = 0;
   side.pendingFinPacket = 0;
+  side.synAckPending = false;
+  side.pendingSynAckUs = 0;
+  side.pendingSynAckPacket = 0;
+  side.synAcksPending = 0;
 }
 
 function current(side: SideRun): TcpState | null {
@@ -240,6 +253,28 @@ function flushFin(side: SideReplay): void {
   apply(side, TcpEventId.recvFin, side.pendingFinUs, side.pendingFinPacket);
 }
 
+/** A SYN/ACK passed the capture point toward `side` (at `atUs`, in `packet`). */
+function holdSynAck(side: SideReplay, atUs: number, packet: number): void {
+  side.synAckPending = true;
+  side.pendingSynAckUs = atUs;
+  side.pendingSynAckPacket = packet;
+  side.synAcksPending++;
+}
+
+/** The side gets the SYN/ACK pending toward it, if any (the latest transmission). */
+function flushSynAck(side: SideReplay): void {
+  if (!side.synAckPending) return;
+  side.synAckPending = false;
+  side.synAcksPending = 0;
+  apply(side, TcpEventId.recvSynAck, side.pendingSynAckUs, side.pendingSynAckPacket);
+}
+
+/**
+ * The initial retransmission timeout (RFC 6298; Linux's TCP_TIMEOUT_INIT): a SYN/ACK unanswered
+ * this long is sent again, unless it was a SYN cookie, which is never sent again.
+ */
+const SYN_ACK_RTO_US = 1_000_000;
+
 /**
  * Replays the log. Returns [client, server] runs. A side still in TIME_WAIT at the end gets its
  * timeout transition at the moment the timer will run out, which may lie after the capture's end:
@@ -284,6 +319,10 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
     if (!(sender.lastLossFinUs > t) && !finRetransmission) flushFin(receiver);
     // The sender shows it received the peer's FIN: apply that before what it sends now.
     if (acksPeerFin) flushFin(sender);
+    // Anything with ACK (or a RST) from a side that a SYN/ACK was sent to shows it got one; so
+    // does more than a SYN/ACK from the side that sent it (it had the answer, from ESTABLISHED).
+    if (ack || rst) flushSynAck(sender);
+    if (ack && !syn && !rst) flushSynAck(receiver);
 
     if (syn && !ack) {
       // The receiver gets a state only once it answers: an unanswered SYN may have found nothing.
@@ -293,7 +332,9 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
       apply(sender, TcpEventId.sendSynAck, t, p);
       // A SYN-ACK implies the SYN we did not see.
       if (receiver.stateId === StateId.None) enter(receiver, StateId.SYN_SENT, conn.firstUs, null, 'implied');
-      apply(receiver, TcpEventId.recvSynAck, t, p);
+      // Received once the receiver shows it, at the latest transmission before that (an earlier
+      // one was lost, or its answer was), or at the end (below).
+      holdSynAck(receiver, t, p);
     }
     if (ack && !rst) {
       if (!syn) apply(receiver, TcpEventId.recvAck, t, p);
@@ -338,6 +379,16 @@ export function runStateMachines(conn: Connection, timeWaitUs: number, shiftsUs:
   // acknowledged may never have arrived, so the receiver keeps its state.
   if (sides[1].lossFins.length === 1) flushFin(sides[0]);
   if (sides[0].lossFins.length === 1) flushFin(sides[1]);
+  // Likewise a SYN/ACK: sent again, or left unanswered for an RTO by a side whose own segments
+  // the capture does show (its SYN), it never arrived (a spoofed source, a path that loses it);
+  // the receiver stays in SYN_SENT. Otherwise the capture stopped too soon to tell: received.
+  for (let d = 0; d < 2; d++) {
+    const side = sides[d];
+    if (!side.synAckPending) continue;
+    const seen = conn.dirs[d].packets > 0;
+    const unanswered = side.synAcksPending > 1 || (seen && conn.observedUntilUs - side.pendingSynAckUs >= SYN_ACK_RTO_US);
+    if (!unanswered) flushSynAck(side);
+  }
 
   if (conn.reusedAtUs >= 0) {
     runTimer(sides[0], conn.reusedAtUs, timeWaitUs);

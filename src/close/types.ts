@@ -10,7 +10,7 @@ export type FindingCode =
   | 'fin-retransmitted' | 'fin-unacked' | 'reset-after-fin' | 'abortive-close'
   | 'simultaneous-close' | 'half-close' | 'data-after-fin' | 'time-wait-reuse'
   | 'time-wait-assassination' | 'time-wait-rst-ignored' | 'ephemeral-port-pressure' | 'not-closed'
-  | 'connection-refused' | 'syn-unanswered' | 'capture-missed-packets';
+  | 'connection-refused' | 'syn-unanswered' | 'syn-ack-unanswered' | 'capture-missed-packets';
 
 export interface Finding {
   code: FindingCode;

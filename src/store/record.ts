@@ -47,7 +47,7 @@ export const FINDING_CODE = table<FindingCode>({
   'fin-retransmitted': 4, 'fin-unacked': 5, 'reset-after-fin': 6, 'abortive-close': 7,
   'simultaneous-close': 8, 'half-close': 9, 'data-after-fin': 10, 'time-wait-reuse': 11,
   'time-wait-assassination': 12, 'time-wait-rst-ignored': 13, 'ephemeral-port-pressure': 14, 'not-closed': 15,
-  'connection-refused': 16, 'syn-unanswered': 17, 'capture-missed-packets': 18,
+  'connection-refused': 16, 'syn-unanswered': 17, 'capture-missed-packets': 18, 'syn-ack-unanswered': 19,
 });
 export const SEVERITY_CODE = table<Severity>({ info: 0, warning: 1, error: 2 });
 export const VANTAGE = table<Vantage>({ client: 0, server: 1, between: 2, unknown: 3 });

@@ -51,6 +51,7 @@ export const SHORT_FINDING: Partial<Record<FindingCode, string>> = {
   'half-close': 'half', 'data-after-fin': 'data-fin', 'time-wait-reuse': 'tw-reuse',
   'time-wait-assassination': 'tw-kill', 'ephemeral-port-pressure': 'ports', 'not-closed': 'open',
   'connection-refused': 'refused', 'syn-unanswered': 'no-synak', 'capture-missed-packets': 'missed',
+  'syn-ack-unanswered': 'halfopen',
   'time-wait-rst-ignored': 'tw-rst',
 };
 

@@ -50,7 +50,7 @@ test('a connection packed and read back is judged as the original, on every capt
   }
   assert.ok(connections > 500, `${connections} connections compared`);
   assert.deepEqual([...endReasons].sort(), ['capture-end', 'closed-quiet', 'evicted', 'idle', 'reused']);
-  assert.deepEqual([...roleReasons].sort(), ['first-sender', 'syn', 'well-known-port']);
+  assert.deepEqual([...roleReasons].sort(), ['first-sender', 'syn', 'syn-ack', 'well-known-port']);
 });
 
 test('every end reason and role reason survives packing, and so do long histories and logs', async () => {

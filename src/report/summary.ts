@@ -148,13 +148,13 @@ class PressureEvents {
 }
 
 /** Endpoints the summary lists, most findings first. */
-const ENDPOINTS_LISTED = 20;
+export const ENDPOINTS_LISTED = 20;
 
 /**
  * The `limit` endpoints with the most findings, ties in endpoint order: one pass keeping the best
  * few, not a sort of them all (a SYN flood or a scan has a finding for each of a million clients).
  */
-function topEndpoints(byEndpoint: Map<string, { count: number; codes: Record<string, number> }>, limit: number): Summary['findingsByEndpoint'] {
+export function topEndpoints(byEndpoint: Map<string, { count: number; codes: Record<string, number> }>, limit: number): Summary['findingsByEndpoint'] {
   const top: Summary['findingsByEndpoint'] = [];
   const before = (count: number, endpoint: string, b: Summary['findingsByEndpoint'][number]): boolean =>
     count > b.count || (count === b.count && endpoint < b.endpoint);

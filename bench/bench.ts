@@ -9,13 +9,15 @@
 //   npm run bench -- --real               # only the real capture (--synthetic: only the synthetic)
 //
 // Options: --packets N (default 3000000), --runs N (best of N, default 1), --scale N (the growth
-// factor for the memory check, default 10), --skip real,synthetic,tools,text,gzip,jobs,scale.
+// factor for the memory check, default 10), --skip real,synthetic,flood,tools,text,gzip,jobs,scale.
 //
 // Captures (bench/data/, gitignored; made once and reused):
 //   real-<N>.pcap            nginx (or a small Node server) under wrk with `Connection: close` on
 //                            loopback, snaplen 160, made by bench/real-traffic.sh when run as root
 //                            with tcpdump and wrk installed; skipped (with a note) otherwise
 //   synthetic-<N>-*.pcap     bench/generate.ts: deterministic, every finding present
+//   flood-<N>.pcap           bench/generate.ts generateFlood: a SYN flood from N/2 spoofed sources,
+//                            every connection live until the live-connection cap evicts it
 //   <capture>.gz             the real capture (else the synthetic one) gzipped at zlib's default level
 //
 // Peak memory is the child's max RSS from GNU time (`apt-get install time`), or else from polling
@@ -29,7 +31,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { generate } from './generate.js';
+import { generate, generateFlood } from './generate.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DATA = join(ROOT, 'bench', 'data');
@@ -157,6 +159,16 @@ async function syntheticCapture(packets: number, seed: number): Promise<string> 
   return file;
 }
 
+async function floodCapture(packets: number): Promise<string> {
+  const file = join(DATA, `flood-${packets}.pcap`);
+  if (!existsSync(file)) {
+    process.stdout.write(`generating ${relative(ROOT, file)} ... `);
+    const r = generateFlood({ packets, seed: 1, out: file });
+    console.log(`${r.connections} connections over ${fmt(r.seconds, 0)} s`);
+  }
+  return file;
+}
+
 function realCapture(packets: number): string | null {
   const file = join(DATA, `real-${packets}.pcap`);
   if (existsSync(file)) return file;
@@ -257,6 +269,8 @@ async function main(): Promise<void> {
   const real = o.skip.has('real') ? null : realCapture(o.packets);
   if (real !== null) await compareTools('Real traffic', real, o);
   if (synthetic !== null) await compareTools('Synthetic', synthetic, o);
+  // The worst case for the flow table: every connection live at once (up to the cap).
+  if (!o.skip.has('flood')) await compareTools('SYN flood (synthetic)', await floodCapture(o.packets), o);
   if (!o.skip.has('gzip') && (real ?? synthetic) !== null) await compareGzip((real ?? synthetic)!, o);
 
   if (!o.skip.has('jobs') && synthetic !== null) {

@@ -2,6 +2,7 @@
 // side, with a realistic mix of connections and every finding finscope knows present somewhere.
 //
 //   node dist/bench/generate.js [--packets 3000000] [--link ethernet] [--rate 500] [--seed 1] [--out file]
+//   node dist/bench/generate.js --flood [--packets 3000000] [--seed 1] [--out file]   (generateFlood)
 //
 // --packets  how many packets to write (the last connections are cut off at that count, as a
 //            capture stopped by tcpdump -c would be)
@@ -499,11 +500,50 @@ export function generate(options: GenerateOptions): { packets: number; connectio
   return { packets: writer.written, connections, seconds: (t - START_US) / 1e6 };
 }
 
-function parseArgs(argv: string[]): GenerateOptions {
+/**
+ * A SYN flood as the flooded server's capture shows it (the shape of captures/syn-flood.pcap, which
+ * the Linux kernel made): 50 000 SYNs a second, each from its own address in 100.64.0.0/10 with
+ * its own port and ISN, toward 10.0.0.1:443. The first 513 requests are kept half-open, their
+ * SYN/ACKs sent again 1 and 3 s later; every other SYN gets one SYN cookie. Nothing answers. Every
+ * connection stays live (no FIN, no RST) until the live-connection cap evicts it: the worst case
+ * for the flow table. `packets` in all, the last SYNs cut off at that count.
+ */
+export function generateFlood(options: { packets: number; seed: number; out: string }): { packets: number; connections: number; seconds: number } {
+  const rnd = new Random(options.seed);
+  const writer = new CaptureWriter(options.out, 'ethernet', 160);
+  const heap = new PacketHeap();
+  const counter = { order: 0 };
+  const HALF_OPEN = 513, GAP_US = 20, ANSWER_US = 30;
+  let connections = 0, t = START_US;
+  const packet = (conn: Endpoints, at: number, dir: 0 | 1, flags: number, seq: number, ack: number): Packet =>
+    ({ t: at, order: counter.order++, conn, dir, flags, seq, ack, len: 0, window: 64240, syn: true });
+  while (writer.written < options.packets) {
+    // Everything before the next SYN is final: written in time order.
+    while (heap.size > 0 && heap.peek().t <= t && writer.written < options.packets) writer.write(heap.pop());
+    if (writer.written >= options.packets) break;
+    const conn: Endpoints = {
+      family: 4, client: [0x64400000 + connections, 0, 0, 0], server: [0x0a000001, 0, 0, 0],
+      clientPort: rnd.int(1024, 65535), serverPort: 443, iface: 0,
+    };
+    const isn = Math.floor(rnd.next() * 4294967296), cookie = Math.floor(rnd.next() * 4294967296);
+    heap.push(packet(conn, t, 0, SYN, isn, 0));
+    for (const later of connections < HALF_OPEN ? [0, 1_000_000, 3_000_000] : [0]) {
+      heap.push(packet(conn, t + ANSWER_US + later, 1, SYN | ACK, cookie, (isn + 1) % 4294967296));
+    }
+    connections++;
+    t += GAP_US;
+  }
+  writer.close();
+  return { packets: writer.written, connections, seconds: (t - START_US) / 1e6 };
+}
+
+function parseArgs(argv: string[]): GenerateOptions & { flood: boolean } {
   const o: Record<string, string> = {};
+  const flood = argv.includes('--flood');
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    if (a === '--flood') continue;
     o[a.slice(2)] = argv[++i];
   }
   const packets = Number(o.packets ?? DEFAULT_GENERATE.packets);
@@ -514,13 +554,14 @@ function parseArgs(argv: string[]): GenerateOptions {
     rate: Number(o.rate ?? DEFAULT_GENERATE.rate),
     seed: Number(o.seed ?? DEFAULT_GENERATE.seed),
     snaplen: Number(o.snaplen ?? DEFAULT_GENERATE.snaplen),
-    out: o.out ?? `bench/data/synthetic-${packets}-${link}.${link === 'mix' ? 'pcapng' : 'pcap'}`,
+    out: o.out ?? (flood ? `bench/data/flood-${packets}.pcap` : `bench/data/synthetic-${packets}-${link}.${link === 'mix' ? 'pcapng' : 'pcap'}`),
+    flood,
   };
 }
 
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const r = generate(options);
+  const r = options.flood ? generateFlood(options) : generate(options);
   process.stderr.write(`generate: ${r.packets} packets, ${r.connections} connections over ${r.seconds.toFixed(0)} s -> ${options.out} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }

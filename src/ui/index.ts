@@ -7,6 +7,7 @@
 
 import { openSync, writeSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { getHeapStatistics } from 'node:v8';
 import { ReadStream } from 'node:tty';
 import type { CloseOptions, Verdict } from '../close/index.js';
 import { parseDuration } from '../common/duration.js';
@@ -142,6 +143,20 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
 
   const inputs: InputResult[] = [];
   const verdicts: Verdict[] = [];
+  // Reading stops on the user's quit, or when the verdicts kept would outgrow the heap (below).
+  const reading = new AbortController();
+  abort.signal.addEventListener('abort', () => reading.abort(), { once: true });
+  const memory = new MemoryGuard();
+  const keep = (v: Verdict): void => {
+    if (memory.stopped) {
+      // The connections still open at the stop, judged as of then, while half the headroom lasts.
+      if (memory.dropped > 0 || ((verdicts.length & 255) === 0 && memory.exhausted())) { memory.dropped++; return; }
+      verdicts.push(v);
+      return;
+    }
+    verdicts.push(v);
+    if ((verdicts.length & 1023) === 0 && memory.full()) reading.abort();
+  };
   let lastDraw = 0;
   const show = (patch: Partial<LoadingState>): void => {
     Object.assign(loading, patch, { nowMs: Date.now() });
@@ -155,18 +170,23 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
       // The size up front, so the first frame is a progress bar rather than a spinner.
       const totalBytes = files[i] === '-' ? null : await stat(files[i]).then((st) => (st.isFile() ? st.size : null), () => null);
       show({ input: i, packets: 0, sourceBytes: 0, totalBytes, connections: 0, startedMs: Date.now() });
-      const result = await analyzeInput(files[i], i, (v) => verdicts.push(v), {
+      const shown = verdicts.length;
+      const result = await analyzeInput(files[i], i, keep, {
         // Each verdict keeps its connection's segment log (packed) for the ladder.
-        close: options.close, flow: options.flow, keepSegments: true, signal: abort.signal, firstId: nextId,
+        close: options.close, flow: options.flow, keepSegments: true, signal: reading.signal, firstId: nextId,
         onProgress: (p: Progress) => {
+          // The flow table's live connections count too: a flood holds many before any finishes.
+          if (memory.full()) reading.abort();
           const now = Date.now();
           if (now - lastDraw < 50) return;
           lastDraw = now;
           show({ packets: p.packets, sourceBytes: p.sourceBytes, totalBytes: p.totalBytes, connections: p.connections });
         },
       });
+      if (memory.stopped && !abort.signal.aborted) memory.report(result, verdicts.length - shown);
       inputs.push(result);
       nextId += result.flow.connections;
+      if (memory.stopped) break;
     }
     clearInterval(ticker);
     const unreadable = inputs.length > 0 && inputs.every((r) => r.info.error !== null && r.info.packets === 0);
@@ -195,4 +215,49 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
     if (e !== null) stderr.write(`finscope: ${e.file}: ${e.message} (byte offset ${e.offset})\n`);
   }
   return inputs.some((r) => r.info.error !== null) ? EXIT_INPUT : EXIT_OK;
+}
+
+/**
+ * Heap kept free when reading stops: a quarter of V8's limit, at least 128 MB (the limit includes
+ * the young generation, 50 MB or more, which a small --max-old-space-size would leave no room
+ * beside). Enough for the summary and the lists the UI builds after reading.
+ */
+const headroom = (limit: number): number => Math.max(limit / 4, 128 * 1024 * 1024);
+
+/**
+ * The terminal UI keeps every connection with its segment log (~4 KB each), so a capture of a
+ * million and a half connections (a SYN flood) passed V8's heap limit (4.3 GB here) and the process
+ * died with V8's fatal error and a native stack trace. Close to the limit, reading stops:
+ * the UI shows what was read until then and says so, and `finscope report` (bounded memory) covers
+ * the whole capture. A larger limit (NODE_OPTIONS=--max-old-space-size=MB) moves the stop.
+ */
+class MemoryGuard {
+  stopped = false;
+  /** Connections finished after the stop, not kept. */
+  dropped = 0;
+  private readonly limit = getHeapStatistics().heap_size_limit;
+
+  full(): boolean {
+    if (!this.stopped && getHeapStatistics().used_heap_size > this.limit - headroom(this.limit)) this.stopped = true;
+    return this.stopped;
+  }
+
+  /** After the stop: half the headroom used up as well. */
+  exhausted(): boolean {
+    return getHeapStatistics().used_heap_size > this.limit - headroom(this.limit) / 2;
+  }
+
+  /** Makes the stop the input's error: the overview shows it, and the exit status says it. */
+  report(result: InputResult, shown: number): void {
+    const info = result.info;
+    const gb = (this.limit / 1e9).toFixed(1);
+    info.error = {
+      kind: 'memory',
+      message: `the terminal UI stopped reading after packet ${info.packets}: keeping every connection would pass Node's ${gb} GB heap limit; ` +
+        `${shown} connections shown (those still open there as they stood)${this.dropped > 0 ? `, ${this.dropped} more not kept` : ''}; ` +
+        'finscope report reads the whole capture in bounded memory ' +
+        '(or raise the limit: NODE_OPTIONS=--max-old-space-size=MB)',
+      file: result.file, offset: info.bytesRead, packetNumber: info.packets + 1,
+    };
+  }
 }

@@ -247,16 +247,23 @@ class MemoryGuard {
     return getHeapStatistics().used_heap_size > this.limit - headroom(this.limit) / 2;
   }
 
-  /** Makes the stop the input's error: the overview shows it, and the exit status says it. */
+  /**
+   * Makes the stop the input's error when it cost something (packets not read, or connections not
+   * kept): the overview shows it, and the exit status says it. A stop during the last connections'
+   * judging that dropped none is no loss.
+   */
   report(result: InputResult, shown: number): void {
     const info = result.info;
+    const cut = info.warnings.some((w) => w.kind === 'aborted');
+    if (!cut && this.dropped === 0) return;
     const gb = (this.limit / 1e9).toFixed(1);
+    const what = cut
+      ? `the terminal UI stopped reading after packet ${info.packets}: keeping every connection would pass Node's ${gb} GB heap limit; ` +
+        `${shown} connections shown (those still open there as they stood)${this.dropped > 0 ? `, ${this.dropped} more not kept` : ''}`
+      : `the terminal UI read every packet but kept ${shown} connections: keeping the ${this.dropped} still open at the end would pass Node's ${gb} GB heap limit`;
     info.error = {
       kind: 'memory',
-      message: `the terminal UI stopped reading after packet ${info.packets}: keeping every connection would pass Node's ${gb} GB heap limit; ` +
-        `${shown} connections shown (those still open there as they stood)${this.dropped > 0 ? `, ${this.dropped} more not kept` : ''}; ` +
-        'finscope report reads the whole capture in bounded memory ' +
-        '(or raise the limit: NODE_OPTIONS=--max-old-space-size=MB)',
+      message: `${what}; finscope report reads the whole capture in bounded memory (or raise the limit: NODE_OPTIONS=--max-old-space-size=MB)`,
       file: result.file, offset: info.bytesRead, packetNumber: info.packets + 1,
     };
   }

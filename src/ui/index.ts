@@ -183,7 +183,7 @@ export async function runUi(files: string[], options: UiOptions, io: Partial<UiI
           show({ packets: p.packets, sourceBytes: p.sourceBytes, totalBytes: p.totalBytes, connections: p.connections });
         },
       });
-      if (memory.stopped && !abort.signal.aborted) memory.report(result, verdicts.length - shown);
+      if (memory.stopped && !abort.signal.aborted) memory.report(result, verdicts.length - shown, files.length - 1 - i);
       inputs.push(result);
       nextId += result.flow.connections;
       if (memory.stopped) break;
@@ -252,18 +252,19 @@ class MemoryGuard {
    * kept): the overview shows it, and the exit status says it. A stop during the last connections'
    * judging that dropped none is no loss.
    */
-  report(result: InputResult, shown: number): void {
+  report(result: InputResult, shown: number, filesLeft: number): void {
     const info = result.info;
     const cut = info.warnings.some((w) => w.kind === 'aborted');
-    if (!cut && this.dropped === 0) return;
+    if (!cut && this.dropped === 0 && filesLeft === 0) return;
     const gb = (this.limit / 1e9).toFixed(1);
     const what = cut
       ? `the terminal UI stopped reading after packet ${info.packets}: keeping every connection would pass Node's ${gb} GB heap limit; ` +
         `${shown} connections shown (those still open there as they stood)${this.dropped > 0 ? `, ${this.dropped} more not kept` : ''}`
-      : `the terminal UI read every packet but kept ${shown} connections: keeping the ${this.dropped} still open at the end would pass Node's ${gb} GB heap limit`;
+      : `the terminal UI read every packet but ${this.dropped > 0 ? `kept ${shown} connections: keeping the ${this.dropped} still open at the end` : 'reading more'} would pass Node's ${gb} GB heap limit`;
+    const rest = filesLeft > 0 ? `; the ${filesLeft} input${filesLeft === 1 ? '' : 's'} after this one not read` : '';
     info.error = {
       kind: 'memory',
-      message: `${what}; finscope report reads the whole capture in bounded memory (or raise the limit: NODE_OPTIONS=--max-old-space-size=MB)`,
+      message: `${what}${rest}; finscope report reads the whole capture in bounded memory (or raise the limit: NODE_OPTIONS=--max-old-space-size=MB)`,
       file: result.file, offset: info.bytesRead, packetNumber: info.packets + 1,
     };
   }

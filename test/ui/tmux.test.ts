@@ -165,16 +165,19 @@ describe('the UI in a real terminal (tmux)', { skip: HAVE_TMUX ? false : 'tmux i
     // guard, V8 died with "heap out of memory" and a native stack trace.
     const big = join(work, 'many-connections.pcap');
     generate({ packets: 300_000, link: 'ethernet', rate: 500, seed: 3, snaplen: 160, out: big });
-    typeText(`clear; ${[process.execPath, '--max-old-space-size=128', ...uiCommand().slice(1)].map(shellQuote).join(' ')} ${shellQuote(big)} 2>${shellQuote(join(work, 'heap.err'))}; echo EXIT=$?`);
+    // A second input after it: not read, and said so.
+    typeText(`clear; ${[process.execPath, '--max-old-space-size=128', ...uiCommand().slice(1)].map(shellQuote).join(' ')} ${shellQuote(big)} ${shellQuote(capture)} 2>${shellQuote(join(work, 'heap.err'))}; echo EXIT=$?`);
     keys('Enter');
     const s = await waitFor(/1 Overview[\s\S]*Sockets of/, 'the Overview of what was read', 60_000);
     assert.match(s, /stopped reading after packet \d+/);
-    const shown = Number(/many-connections\.pcap · ([\d ]+) connections/.exec(s)?.[1].replace(/ /g, ''));
+    const shown = Number(/ · ([\d ]+) connections\s*$/m.exec(s.split('\n')[0])?.[1].replace(/ /g, ''));
     assert.ok(shown > 0, 'connections read before the stop are shown');
     keys('q');
     assert.match(await waitFor(/EXIT=\d+/, 'the shell again'), /EXIT=3/);
     const err = readFileSync(join(work, 'heap.err'), 'utf8');
     assert.match(err, /many-connections\.pcap: the terminal UI stopped reading after packet \d+: keeping every connection would pass Node's/);
+    assert.match(err, /the 1 input after this one not read/);
+    assert.doesNotMatch(err, /busy\.pcap/);
     assert.doesNotMatch(err, /FATAL ERROR|heap out of memory|stack trace/i);
   });
 });

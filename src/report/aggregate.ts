@@ -59,8 +59,11 @@ function worstEntry(v: VerdictOutline): WorstConnection {
 }
 
 const rankOf = (w: WorstConnection): number => (w.maxSeverity === null ? 0 : SEVERITY_RANK[w.maxSeverity]);
+/** Below 0 when a connection of this rank, serious findings and id goes before `b` in the list. */
+const worseThan = (rank: number, serious: number, id: number, b: WorstConnection): number =>
+  rankOf(b) - rank || b.serious - serious || id - b.id;
 /** Worse first: highest severity, then most warnings and errors, then the earliest id (stable). */
-const worse = (a: WorstConnection, b: WorstConnection): number => rankOf(b) - rankOf(a) || b.serious - a.serious || a.id - b.id;
+const worse = (a: WorstConnection, b: WorstConnection): number => worseThan(rankOf(a), a.serious, a.id, b);
 
 /** The `limit` worst connections seen so far, kept sorted, with their whole verdicts. */
 class WorstList {
@@ -77,11 +80,8 @@ class WorstList {
     }
     if (serious === 0) return;
     const e = this.entries;
-    // Not better than the last of a full list: nothing to make (a flood has a warning on every connection).
-    if (e.length === this.limit) {
-      const last = e[e.length - 1];
-      if ((rankOf(last) - rank || last.serious - serious || v.id - last.id) >= 0) return;
-    }
+    // Not before the last of a full list: nothing to make (a flood has a warning on every connection).
+    if (e.length === this.limit && worseThan(rank, serious, v.id, e[e.length - 1]) >= 0) return;
     const w = worstEntry(v);
     let i = e.length;
     while (i > 0 && worse(w, e[i - 1]) < 0) i--;

@@ -262,10 +262,9 @@ class MemoryGuard {
         `${shown} connections shown (those still open there as they stood)${this.dropped > 0 ? `, ${this.dropped} more not kept` : ''}`
       : `the terminal UI read every packet but ${this.dropped > 0 ? `kept ${shown} connections: keeping the ${this.dropped} still open at the end` : 'reading more'} would pass Node's ${gb} GB heap limit`;
     const rest = filesLeft > 0 ? `; the ${filesLeft} input${filesLeft === 1 ? '' : 's'} after this one not read` : '';
-    info.error = {
-      kind: 'memory',
-      message: `${what}${rest}; finscope report reads the whole capture in bounded memory (or raise the limit: NODE_OPTIONS=--max-old-space-size=MB)`,
-      file: result.file, offset: info.bytesRead, packetNumber: info.packets + 1,
-    };
+    const message = `${what}${rest}; finscope report reads the whole capture in bounded memory (or raise the limit: NODE_OPTIONS=--max-old-space-size=MB)`;
+    // A file that broke first keeps its own error (and where it was), with this after it.
+    if (info.error !== null) info.error.message += `; then ${message}`;
+    else info.error = { kind: 'memory', message, file: result.file, offset: info.bytesRead, packetNumber: info.packets + 1 };
   }
 }

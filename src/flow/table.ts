@@ -75,6 +75,13 @@ export class FlowTable {
   private readonly index = new TupleIndex();
   private readonly open = new RecencyList();
   private readonly closed = new RecencyList();
+  /**
+   * Closed connections that saw a RST. Any segment on their 4-tuple after 5 s of quiet starts a
+   * new connection (quietAfterReset), so they are over then: kept for the whole TIME_WAIT span
+   * with the others, a port scan (one reset connection per port) kept every connection of its last
+   * minute live.
+   */
+  private readonly reset = new RecencyList();
   private readonly onFinished: ConnectionHandler;
   private nextId: number;
   private nowUs = -Infinity;
@@ -94,7 +101,11 @@ export class FlowTable {
     this.pool = this.options.recycle ? new FlowPool() : null;
   }
 
-  get live(): number { return this.open.size + this.closed.size; }
+  get live(): number { return this.open.size + this.closed.size + this.reset.size; }
+
+  private listOf(conn: FlowConnection): RecencyList {
+    return !conn.closed ? this.open : conn.wasReset ? this.reset : this.closed;
+  }
 
   /** Feeds one decoded packet (view.kind must be DecodeKind.Tcp). */
   add(view: PacketView, timeUs: number, packet: number, input = 0): void {
@@ -133,9 +144,10 @@ export class FlowTable {
     // The index already knows which way a found connection's packet goes.
     const dir: Dir = conn === found ? this.index.foundDirection : conn.directionOf(view);
     conn.update(view, dir, timeUs, packet, this.options.closeLogLimit);
-    const from = conn.closed ? this.closed : this.open;
+    const from = this.listOf(conn);
     if (!conn.closed && conn.isClosed()) conn.closed = true;
-    const to = conn.closed ? this.closed : this.open;
+    if (conn.closed && !conn.wasReset && (conn.dirs[0].rstUs >= 0 || conn.dirs[1].rstUs >= 0)) conn.wasReset = true;
+    const to = this.listOf(conn);
     // Consecutive packets of one connection leave the lists as they are (no neighbours touched).
     if (from !== to || to.newest !== conn) {
       from.remove(conn);
@@ -161,6 +173,7 @@ export class FlowTable {
     const all: FlowConnection[] = [];
     for (let c = this.open.oldest; c !== null; c = c.newer) all.push(c);
     for (let c = this.closed.oldest; c !== null; c = c.newer) all.push(c);
+    for (let c = this.reset.oldest; c !== null; c = c.newer) all.push(c);
     return all.sort((x, y) => x.id - y.id);
   }
 
@@ -221,17 +234,15 @@ export class FlowTable {
     return conn;
   }
 
-  /** Finishes connections that are over: closed and quiet past TIME_WAIT, or idle past the limit. */
+  /**
+   * Finishes connections that are over: closed and quiet past TIME_WAIT (reset ones past 5 s, or
+   * TIME_WAIT if shorter), or idle past the limit.
+   */
   private expire(): void {
     const now = this.nowUs;
-    let c = this.closed.oldest;
-    while (c !== null && now - c.lastUs > this.options.timeWaitUs) {
-      this.finish(c, 'closed-quiet');
-      // Nothing holds an expired connection: it may go back to the pool at once.
-      if (this.finishedNow.length > 0) this.recycleFinished();
-      c = this.closed.oldest;
-    }
-    c = this.open.oldest;
+    this.expireClosed(this.closed, now, this.options.timeWaitUs);
+    this.expireClosed(this.reset, now, Math.min(ZEEK_TIMER_US, this.options.timeWaitUs));
+    let c = this.open.oldest;
     while (c !== null && now - c.lastUs > this.options.idleUs) {
       this.finish(c, 'idle');
       if (this.finishedNow.length > 0) this.recycleFinished();
@@ -240,16 +251,29 @@ export class FlowTable {
     }
   }
 
+  private expireClosed(list: RecencyList, now: number, quietUs: number): void {
+    let c = list.oldest;
+    while (c !== null && now - c.lastUs > quietUs) {
+      this.finish(c, 'closed-quiet');
+      // Nothing holds an expired connection: it may go back to the pool at once.
+      if (this.finishedNow.length > 0) this.recycleFinished();
+      c = list.oldest;
+    }
+  }
+
   private evictOne(): void {
-    const a = this.open.oldest, b = this.closed.oldest;
-    const victim = a === null ? b : b === null ? a : (b.lastUs <= a.lastUs ? b : a);
+    // The least recently active; on a tie a closed one before an open one.
+    const r = this.reset.oldest, b = this.closed.oldest, a = this.open.oldest;
+    let victim = r;
+    if (b !== null && (victim === null || b.lastUs < victim.lastUs)) victim = b;
+    if (a !== null && (victim === null || a.lastUs < victim.lastUs)) victim = a;
     if (victim === null) return;
     this.finish(victim, 'evicted');
     this.stats.evicted++;
   }
 
   private finish(conn: FlowConnection, reason: Connection['endReason']): void {
-    (conn.closed ? this.closed : this.open).remove(conn);
+    this.listOf(conn).remove(conn);
     this.index.remove(conn);
     conn.endReason = reason;
     conn.observedUntilUs = Math.max(this.nowUs, conn.lastUs);

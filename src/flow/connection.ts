@@ -122,7 +122,7 @@ export class FlowConnection implements Connection {
   older: FlowConnection | null = null;
   /** Which recency list it is on: false = open, true = closed (both FINs or a RST seen). */
   closed = false;
-  /** Closed, and a RST seen: on the table's reset list (over once quiet for 5 s). */
+  /** Closed by a RST before both FINs: on the table's reset list (over once quiet for 5 s). */
   wasReset = false;
   /** Base sequence known for a direction (from its SYN, its first segment, or the peer's ACK). */
   private readonly baseKnown = [false, false];

@@ -44,6 +44,16 @@ function quietAfterReset(conn: FlowConnection, nowUs: number): boolean {
   return (conn.dirs[0].rstUs >= 0 || conn.dirs[1].rstUs >= 0) && nowUs - conn.lastUs > ZEEK_TIMER_US;
 }
 
+/**
+ * Closed by a RST before both FINs: no side can be left in TIME_WAIT (only a side that had both
+ * FINs can, and one that ignores RSTs there, tcp_rfc1337, stays in it), so the connection is over
+ * once quiet for 5 s. After both FINs it keeps the TIME_WAIT span like any FIN-closed connection.
+ */
+function overByReset(conn: FlowConnection): boolean {
+  const c = conn.dirs[0], s = conn.dirs[1];
+  return (c.rstUs >= 0 || s.rstUs >= 0) && !(c.finUs >= 0 && s.finUs >= 0);
+}
+
 /** A doubly linked recency list, least recently active at `oldest`. */
 class RecencyList {
   oldest: FlowConnection | null = null;
@@ -76,10 +86,10 @@ export class FlowTable {
   private readonly open = new RecencyList();
   private readonly closed = new RecencyList();
   /**
-   * Closed connections that saw a RST. Any segment on their 4-tuple after 5 s of quiet starts a
-   * new connection (quietAfterReset), so they are over then: kept for the whole TIME_WAIT span
-   * with the others, a port scan (one reset connection per port) kept every connection of its last
-   * minute live.
+   * Connections closed by a RST before both FINs (overByReset). Any segment on their 4-tuple after
+   * 5 s of quiet starts a new connection (quietAfterReset), so they are over then: kept for the
+   * whole TIME_WAIT span with the others, a port scan (one reset connection per port) kept every
+   * connection of its last minute live.
    */
   private readonly reset = new RecencyList();
   private readonly onFinished: ConnectionHandler;
@@ -146,7 +156,7 @@ export class FlowTable {
     conn.update(view, dir, timeUs, packet, this.options.closeLogLimit);
     const from = this.listOf(conn);
     if (!conn.closed && conn.isClosed()) conn.closed = true;
-    if (conn.closed && !conn.wasReset && (conn.dirs[0].rstUs >= 0 || conn.dirs[1].rstUs >= 0)) conn.wasReset = true;
+    if (conn.closed && !conn.wasReset) conn.wasReset = overByReset(conn);
     const to = this.listOf(conn);
     // Consecutive packets of one connection leave the lists as they are (no neighbours touched).
     if (from !== to || to.newest !== conn) {

@@ -26,8 +26,8 @@ async function packets(file: string): Promise<Packet[]> {
 interface Seen { id: number; endReason: string; observedUntilUs: number; whileFeeding: boolean }
 
 /** The reset connection, then the FIN-closed one starting `gapUs` after its last packet. */
-async function run(gapUs: number, recycle: boolean): Promise<{ seen: Seen[]; live: number[]; secondStartUs: number; resetLastUs: number }> {
-  const first = await packets('abortive-close.pcap');
+async function run(gapUs: number, recycle: boolean, firstFile = 'abortive-close.pcap'): Promise<{ seen: Seen[]; live: number[]; secondStartUs: number; resetLastUs: number }> {
+  const first = await packets(firstFile);
   const second = await packets('four-way-close.pcap');
   const seen: Seen[] = [];
   let feeding = true;
@@ -68,4 +68,13 @@ test('a reset connection heard from within 5 s is still live', async () => {
   assert.ok(!reset.whileFeeding);
   assert.ok(reset.observedUntilUs > resetLastUs + 4_000_000);
   assert.equal(Math.max(...live), 2, 'both connections were live at once');
+});
+
+test('a RST after both FINs (one ignored in TIME_WAIT, tcp_rfc1337=1) keeps the TIME_WAIT span', async () => {
+  // time-wait-rfc1337.pcap: both FINs, then RSTs that the client's TIME_WAIT survives. Forgotten
+  // 5 s after the RST, its TIME_WAIT would have been cut short (a bug a first version had).
+  const { seen } = await run(6_000_000, true, 'time-wait-rfc1337.pcap');
+  const first = seen.find((s) => s.id === 1)!;
+  assert.equal(first.endReason, 'capture-end');
+  assert.ok(!first.whileFeeding, 'still live 6 s after its last packet');
 });

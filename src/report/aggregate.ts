@@ -113,21 +113,19 @@ function span(inputs: readonly InputResult[]): { startUs: number; endUs: number 
 
 /** The capture-host votes over all verdicts and for each input, and how many verdicts are not input 0's. */
 function countVotes(inputs: readonly InputResult[], verdicts: VerdictSource): { total: HostVotes; perInput: HostVotes[]; otherInputs: number } {
-  const total = new HostVotes();
+  let total = new HostVotes();
   const perInput = inputs.map(() => new HostVotes());
   let otherInputs = 0;
   const counted = verdicts.hostVotesByInput?.() ?? null;
-  if (counted !== null && inputs.length === 1 && counted.size === 1 && counted.has(0)) {
-    // One input: its votes are the total, as they are (only read from here on). Copying them
-    // copied two maps of every address: a second of a SYN flood from a million sources.
-    const votes = counted.get(0)!;
-    return { total: votes, perInput: [votes], otherInputs: 0 };
-  }
   if (counted !== null) {
+    // Counted votes are only read from here on: an input's are its own as they are, and a lone
+    // input's are the total. Copying them copied two maps of every address (a second of a SYN
+    // flood from a million sources).
     for (const [input, votes] of counted) {
-      total.merge(votes);
+      if (counted.size === 1) total = votes;
+      else total.merge(votes);
       if (input > 0) otherInputs += votes.count;
-      perInput[input]?.merge(votes);
+      if (input < perInput.length) perInput[input] = votes;
     }
   } else {
     for (const v of verdicts) {

@@ -17,7 +17,6 @@ import { EXPLANATIONS, explain, explanationText } from './close/explain.js';
 import { parseDuration } from './common/duration.js';
 import { batchHeapSettings } from './common/heap-policy.js';
 import { describeFilterProblem, parseFilter } from './filter/index.js';
-import { runUi } from './ui/index.js';
 import { failOnMatches, parseFailOn, type FailOn } from './report/fail-on.js';
 import { combineShards, readShard, settingsDifference, type ShardReport } from './report/merge.js';
 import { buildModel, resolveAt, type ReportModel, type ReportSettings } from './report/model.js';
@@ -382,6 +381,8 @@ Examples:
         const resolved = await resolveInputs(paths);
         const files = resolved.inputs.map((i) => i.path);
         if (files.length > 0) {
+          // Loaded only for the UI: reports and scripts do not pay for its modules at start.
+          const { runUi } = await import('./ui/index.js');
           setExit(await runUi(files, {
             close: closeOptions(flags),
             flow: { maxLive: flags.maxConnections, idleUs: flags.idle, zeekBoundaries: flags.zeekBoundaries ?? false },

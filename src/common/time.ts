@@ -1,7 +1,10 @@
 // Timestamps at the edge: finscope keeps epoch microseconds inside and formats them only here.
 // Captures are compared across hosts, so times are shown in UTC.
 
-import { addMinutes, format } from 'date-fns';
+// Per function, not the package index: the index loads all of date-fns (~250 modules, ~70 ms of
+// every run's start); these two load ~40.
+import { addMinutes } from 'date-fns/addMinutes';
+import { format } from 'date-fns/format';
 
 /**
  * Latest instant a Date holds (ECMA-262 21.4.1.1: 8.64e15 ms), less a day for the time-zone shift

@@ -33,6 +33,12 @@ const BATCH_WORDS = 1 << 17;
 const SLOTS = 4;
 /** A slot's records buffer: a batch's records are ~0.6 of its packed connections. */
 const RECORDS_PER_WORD = 2;
+/**
+ * Connections judged here before the worker is started: a capture of a few long connections (a
+ * bulk transfer: 2 M packets, 9 connections) never pays its start, ~40 ms; on one of many short
+ * connections these are ~20 ms of this thread's time.
+ */
+export const START_AFTER = 2000;
 
 interface Slot {
   /** Its place in slots (the worker's name for it). */
@@ -46,7 +52,10 @@ interface Slot {
 }
 
 export class CloseOffload {
-  private readonly worker: Worker;
+  /** Started at the offer after the first startAfter connections. */
+  private worker: Worker | null = null;
+  private readonly startAfter: number;
+  private offers = 0;
   private readonly slots: Slot[] = [];
   /** The slot being filled, or null. */
   private filling: Slot | null = null;
@@ -68,17 +77,27 @@ export class CloseOffload {
 
   /**
    * `index`: the input the connections come from, for their store keys (recordKey): 0 for --merge,
-   * whose ids are unique across inputs. `tuning` (batch size in numbers, slots) is for the tests.
+   * whose ids are unique across inputs. `tuning` (batch size in numbers, slots, connections judged
+   * here before the worker starts: 0 starts it now) is for the tests.
    */
   constructor(private readonly index: number, private readonly close: CloseOptions, private readonly store: VerdictStore,
-    tuning: { batchWords?: number; slots?: number } = {}) {
+    tuning: { batchWords?: number; slots?: number; startAfter?: number } = {}) {
     this.batchWords = tuning.batchWords ?? BATCH_WORDS;
     this.maxSlots = tuning.slots ?? SLOTS;
-    const setup: OffloadSetup = { index, close };
-    this.worker = new Worker(new URL('./close-worker.js', import.meta.url), { workerData: setup });
-    this.worker.on('message', (m: OffloadReply) => this.onReply(m));
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', () => this.fail(new Error('the close-stage worker thread exited')));
+    this.startAfter = tuning.startAfter ?? START_AFTER;
+    if (this.startAfter === 0) this.start();
+  }
+
+  /** Whether the worker was started (see START_AFTER). */
+  get started(): boolean { return this.worker !== null; }
+
+  private start(): Worker {
+    const setup: OffloadSetup = { index: this.index, close: this.close };
+    const worker = this.worker = new Worker(new URL('./close-worker.js', import.meta.url), { workerData: setup });
+    worker.on('message', (m: OffloadReply) => this.onReply(m));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', () => this.fail(new Error('the close-stage worker thread exited')));
+    return worker;
   }
 
   /** The first failure of the worker, if any (its batches were judged here, nothing was lost). */
@@ -90,6 +109,10 @@ export class CloseOffload {
    */
   offer(c: FlowConnection): boolean {
     if (this.failure !== null) return false;
+    if (this.worker === null) {
+      if (++this.offers <= this.startAfter) return false;
+      this.start();
+    }
     const n = packedSize(c);
     if (n > this.batchWords) return false;
     if (this.filling !== null && this.used + n > this.batchWords) this.send();
@@ -111,7 +134,7 @@ export class CloseOffload {
    * judged here while the worker idled: 30 000 of the synthetic capture's 32 000 live at its end.
    */
   waitForRoom(): Promise<void> | null {
-    if (this.failure !== null) return null;
+    if (this.failure !== null || this.worker === null) return null;
     if (this.filling !== null && this.used < this.batchWords * 0.9) return null;
     if (this.slots.length < this.maxSlots || this.slots.some((slot) => slot.out < 0 && slot !== this.filling)) return null;
     if (this.filling !== null && this.used > 0) this.send();
@@ -131,8 +154,10 @@ export class CloseOffload {
     if (this.filling !== null && this.used > 0) this.send();
     if (this.out > 0) await new Promise<void>((resolve) => { this.drained = resolve; });
     if (this.local.length > 0) this.flushLocal();
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    const worker = this.worker;
+    if (worker === null) return;
+    worker.removeAllListeners('exit');
+    await worker.terminate();
   }
 
   private freeSlot(): Slot | null {
@@ -159,7 +184,7 @@ export class CloseOffload {
       buffers: slot.known ? null : { conns: slot.conns, records: slot.records },
     };
     slot.known = true;
-    this.worker.postMessage(m);
+    this.worker!.postMessage(m);
   }
 
   private onReply(m: OffloadReply): void {
@@ -179,7 +204,7 @@ export class CloseOffload {
     if (this.failure !== null) return;
     this.failure = error;
     // A worker that threw may go on answering: its batches are judged here from now on.
-    void this.worker.terminate();
+    void this.worker?.terminate();
     this.recover();
   }
 

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generate } from '../../bench/generate.js';
-import { CloseOffload } from '../../src/batch/offload.js';
+import { CloseOffload, START_AFTER } from '../../src/batch/offload.js';
 import { SPLIT_FROM } from '../../src/batch/parallel.js';
 import { DEFAULT_CLOSE_OPTIONS } from '../../src/close/index.js';
 import type { FlowConnection } from '../../src/flow/connection.js';
@@ -28,7 +28,7 @@ test('the main thread judges what the worker has no room for, and the store ends
   const store = new VerdictStore();
   // Batches of ~10 connections, one out at a time: a capture read in one go finishes most of its
   // connections in one burst, so many must be judged here.
-  const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 1 });
+  const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 1, startAfter: 0 });
   await analyzeInput(file, 0, (v) => offload.keep(v), { reuseVerdicts: true, firstId: 1, offload });
   await offload.finish();
   assert.ok(offload.offloaded > 0 && offload.judgedHere > 0, `${offload.offloaded} offloaded, ${offload.judgedHere} here`);
@@ -47,7 +47,7 @@ test('at the end of the input the main thread waits for the worker rather than j
   const result = await analyzeInput(file, 0, (v) => plain.add(v), { reuseVerdicts: true, firstId: 1 });
   const run = async (wait: boolean): Promise<CloseOffload> => {
     const store = new VerdictStore();
-    const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 2 });
+    const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 2, startAfter: 0 });
     const o = { offer: (c: FlowConnection): boolean => offload.offer(c), waitForRoom: () => (wait ? offload.waitForRoom() : null) };
     await analyzeInput(file, 0, (v) => offload.keep(v), { reuseVerdicts: true, firstId: 1, offload: o });
     await offload.finish();
@@ -61,6 +61,31 @@ test('at the end of the input the main thread waits for the worker rather than j
   assert.ok(patient.judgedHere < hurried.judgedHere / 4, `waiting, ${patient.judgedHere} judged here against ${hurried.judgedHere}`);
 });
 
+test('the worker starts only after the first START_AFTER connections, judged here', async () => {
+  // A capture of few connections never starts it; one of many hands it all but the first ones.
+  const dir = tempDir('finscope-offload-');
+  const many = join(dir, 'many.pcap');
+  generate({ packets: 60_000, link: 'ethernet', rate: 500, seed: 7, snaplen: 160, out: many });
+  for (const [file, starts] of [[capture('busy.pcap'), false], [many, true]] as const) {
+    const plain = new VerdictStore();
+    const result = await analyzeInput(file, 0, (v) => plain.add(v), { reuseVerdicts: true, firstId: 1 });
+    const store = new VerdictStore();
+    const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store);
+    await analyzeInput(file, 0, (v) => offload.keep(v), { reuseVerdicts: true, firstId: 1, offload });
+    await offload.finish();
+    assert.deepEqual(storeTexts(store), storeTexts(plain));
+    const n = result.flow.connections;
+    assert.equal(n > START_AFTER, starts, `${file}: ${n} connections`);
+    if (!starts) {
+      assert.equal(offload.started, false, `${n} connections`);
+      assert.equal(offload.judgedHere, n);
+    } else {
+      assert.equal(offload.started, true, `${n} connections`);
+      assert.ok(offload.judgedHere >= START_AFTER && offload.offloaded > 0, `${offload.judgedHere} here, ${offload.offloaded} offloaded`);
+    }
+  }
+});
+
 test('a close-stage worker that dies loses nothing: the main thread judges what it had', async () => {
   const file = capture('busy.pcap');
   const plain = new VerdictStore();
@@ -69,7 +94,7 @@ test('a close-stage worker that dies loses nothing: the main thread judges what 
 
   // Killed with batches out: they are judged here when it is found dead.
   const store = new VerdictStore();
-  const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 3 });
+  const offload = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, store, { batchWords: 2048, slots: 3, startAfter: 0 });
   let offers = 0;
   const killing = {
     offer: (c: FlowConnection): boolean => {
@@ -85,7 +110,7 @@ test('a close-stage worker that dies loses nothing: the main thread judges what 
 
   // Dead before the first connection: everything is judged here.
   const late = new VerdictStore();
-  const dead = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, late);
+  const dead = new CloseOffload(0, DEFAULT_CLOSE_OPTIONS, late, { startAfter: 0 });
   await worker(dead).terminate();
   await new Promise((resolve) => setImmediate(resolve));
   await analyzeInput(file, 0, (v) => dead.keep(v), { reuseVerdicts: true, firstId: 1, offload: dead });

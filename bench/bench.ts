@@ -9,7 +9,7 @@
 //   npm run bench -- --real               # only the real capture (--synthetic: only the synthetic)
 //
 // Options: --packets N (default 3000000), --runs N (best of N, default 1), --scale N (the growth
-// factor for the memory check, default 10), --skip real,synthetic,flood,tools,text,gzip,jobs,scale.
+// factor for the memory check, default 10), --skip real,synthetic,flood,bulk,tools,text,gzip,jobs,scale.
 //
 // Captures (bench/data/, gitignored; made once and reused):
 //   real-<N>.pcap            nginx (or a small Node server) under wrk with `Connection: close` on
@@ -18,6 +18,8 @@
 //   synthetic-<N>-*.pcap     bench/generate.ts: deterministic, every finding present
 //   flood-<N>.pcap           bench/generate.ts generateFlood: a SYN flood from N/2 spoofed sources,
 //                            every connection live until the live-connection cap evicts it
+//   bulk-<N>.pcap            bench/generate.ts generateBulk: 16 bulk transfers at a time, a few
+//                            dozen connections in all: the cost per packet, not per connection
 //   <capture>.gz             the real capture (else the synthetic one) gzipped at zlib's default level
 //
 // Peak memory is the child's max RSS from GNU time (`apt-get install time`), or else from polling
@@ -31,7 +33,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { generate, generateFlood } from './generate.js';
+import { generate, generateBulk, generateFlood } from './generate.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DATA = join(ROOT, 'bench', 'data');
@@ -159,11 +161,11 @@ async function syntheticCapture(packets: number, seed: number): Promise<string> 
   return file;
 }
 
-async function floodCapture(packets: number): Promise<string> {
-  const file = join(DATA, `flood-${packets}.pcap`);
+async function generatedCapture(name: string, packets: number, make: typeof generateFlood): Promise<string> {
+  const file = join(DATA, `${name}-${packets}.pcap`);
   if (!existsSync(file)) {
     process.stdout.write(`generating ${relative(ROOT, file)} ... `);
-    const r = generateFlood({ packets, seed: 1, out: file });
+    const r = make({ packets, seed: 1, out: file });
     console.log(`${r.connections} connections over ${fmt(r.seconds, 0)} s`);
   }
   return file;
@@ -270,7 +272,9 @@ async function main(): Promise<void> {
   if (real !== null) await compareTools('Real traffic', real, o);
   if (synthetic !== null) await compareTools('Synthetic', synthetic, o);
   // The worst case for the flow table: every connection live at once (up to the cap).
-  if (!o.skip.has('flood')) await compareTools('SYN flood (synthetic)', await floodCapture(o.packets), o);
+  if (!o.skip.has('flood')) await compareTools('SYN flood (synthetic)', await generatedCapture('flood', o.packets, generateFlood), o);
+  // The other end: few connections, so the cost is per packet.
+  if (!o.skip.has('bulk')) await compareTools('Bulk transfers (synthetic)', await generatedCapture('bulk', o.packets, generateBulk), o);
   if (!o.skip.has('gzip') && (real ?? synthetic) !== null) await compareGzip((real ?? synthetic)!, o);
 
   if (!o.skip.has('jobs') && synthetic !== null) {

@@ -3,6 +3,7 @@
 //
 //   node dist/bench/generate.js [--packets 3000000] [--link ethernet] [--rate 500] [--seed 1] [--out file]
 //   node dist/bench/generate.js --flood [--packets 3000000] [--seed 1] [--out file]   (generateFlood)
+//   node dist/bench/generate.js --bulk [--packets 3000000] [--seed 1] [--out file]    (generateBulk)
 //
 // --packets  how many packets to write (the last connections are cut off at that count, as a
 //            capture stopped by tcpdump -c would be)
@@ -537,13 +538,84 @@ export function generateFlood(options: { packets: number; seed: number; out: str
   return { packets: writer.written, connections, seconds: (t - START_US) / 1e6 };
 }
 
-function parseArgs(argv: string[]): GenerateOptions & { flood: boolean } {
+/**
+ * Bulk transfers: BULK_STREAMS connections at once, each sending 20 000-80 000 full segments (or
+ * options.segments)
+ * (one every 80-120 us) that the receiver acknowledges every second segment (delayed ACKs), one
+ * in a thousand lost and sent again after 300 us; a transfer that ends closes (FIN both ways) and
+ * another begins on a new port. The shape of a backup job or a replication link: millions of
+ * packets in a few dozen connections, where a capture tool's cost is per packet. Captured at the
+ * sender.
+ */
+export function generateBulk(options: { packets: number; seed: number; out: string; segments?: [number, number] }): { packets: number; connections: number; seconds: number } {
+  const [fewest, most] = options.segments ?? [20_000, 80_000];
+  const rnd = new Random(options.seed);
+  const writer = new CaptureWriter(options.out, 'ethernet', 160);
+  const heap = new PacketHeap();
+  const counter = { order: 0 };
+  const BULK_STREAMS = 16, MSS = 1448, HALF_RTT = 100, LOSS = 0.001, RTO = 300;
+  const packet = (conn: Endpoints, at: number, dir: 0 | 1, flags: number, seq: number, ack: number, len: number, syn = false): Packet =>
+    ({ t: at, order: counter.order++, conn, dir, flags, seq: seq % 4294967296, ack: ack % 4294967296, len, window: 64240, syn });
+  interface Stream { conn: Endpoints; next: number; isn: number; peerIsn: number; sent: number; left: number; unacked: number }
+  let connections = 0, end = START_US;
+  const open = (at: number, slot: number): Stream => {
+    const conn: Endpoints = {
+      family: 4, client: [0x0a000002 + slot, 0, 0, 0], server: [0x0a000101, 0, 0, 0],
+      clientPort: 32768 + ((connections * 7919) % 28000), serverPort: 5432, iface: 0,
+    };
+    connections++;
+    const isn = Math.floor(rnd.next() * 4294967296), peerIsn = Math.floor(rnd.next() * 4294967296);
+    heap.push(packet(conn, at, 0, SYN, isn, 0, 0, true));
+    heap.push(packet(conn, at + 2 * HALF_RTT, 1, SYN | ACK, peerIsn, isn + 1, 0, true));
+    heap.push(packet(conn, at + 2 * HALF_RTT + 5, 0, ACK, isn + 1, peerIsn + 1, 0));
+    return { conn, next: at + 2 * HALF_RTT + 10, isn, peerIsn, sent: 0, left: rnd.int(fewest, most), unacked: 0 };
+  };
+  const streams = Array.from({ length: BULK_STREAMS }, (_, k) => open(START_US + k * 997, k));
+  while (writer.written < options.packets) {
+    let k = 0;
+    for (let i = 1; i < streams.length; i++) if (streams[i].next < streams[k].next) k = i;
+    const s = streams[k], t = s.next;
+    while (heap.size > 0 && heap.peek().t <= t && writer.written < options.packets) writer.write(heap.pop());
+    if (writer.written >= options.packets) break;
+    const c = s.conn, seq = s.isn + 1 + s.sent * MSS, peerSeq = s.peerIsn + 1;
+    if (s.left === 0) {
+      // Everything acknowledged: the sender closes, the receiver closes at once, the last ACK.
+      heap.push(packet(c, t, 0, FIN | ACK, seq, peerSeq, 0));
+      heap.push(packet(c, t + 2 * HALF_RTT, 1, FIN | ACK, peerSeq, seq + 1, 0));
+      heap.push(packet(c, t + 2 * HALF_RTT + 5, 0, ACK, seq + 1, peerSeq + 1, 0));
+      end = Math.max(end, t + 2 * HALF_RTT + 5);
+      streams[k] = open(t + 1_000 + rnd.int(0, 5_000), k);
+      continue;
+    }
+    heap.push(packet(c, t, 0, PSH | ACK, seq, peerSeq, MSS));
+    s.sent++;
+    s.left--;
+    s.unacked++;
+    let next = t + rnd.int(80, 120);
+    if (rnd.chance(LOSS)) {
+      // Lost past the capture point: no ACK for it until it is sent again.
+      heap.push(packet(c, t + RTO, 0, PSH | ACK, seq, peerSeq, MSS));
+      heap.push(packet(c, t + RTO + 2 * HALF_RTT, 1, ACK, peerSeq, seq + MSS, 0));
+      s.unacked = 0;
+      next = t + RTO + 10;
+    } else if (s.unacked === 2 || s.left === 0) {
+      heap.push(packet(c, t + 2 * HALF_RTT, 1, ACK, peerSeq, seq + MSS, 0));
+      s.unacked = 0;
+    }
+    s.next = next;
+    end = Math.max(end, next);
+  }
+  writer.close();
+  return { packets: writer.written, connections, seconds: (end - START_US) / 1e6 };
+}
+
+function parseArgs(argv: string[]): GenerateOptions & { flood: boolean; bulk: boolean } {
   const o: Record<string, string> = {};
-  const flood = argv.includes('--flood');
+  const flood = argv.includes('--flood'), bulk = argv.includes('--bulk');
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    if (a === '--flood') continue;
+    if (a === '--flood' || a === '--bulk') continue;
     o[a.slice(2)] = argv[++i];
   }
   const packets = Number(o.packets ?? DEFAULT_GENERATE.packets);
@@ -554,14 +626,15 @@ function parseArgs(argv: string[]): GenerateOptions & { flood: boolean } {
     rate: Number(o.rate ?? DEFAULT_GENERATE.rate),
     seed: Number(o.seed ?? DEFAULT_GENERATE.seed),
     snaplen: Number(o.snaplen ?? DEFAULT_GENERATE.snaplen),
-    out: o.out ?? (flood ? `bench/data/flood-${packets}.pcap` : `bench/data/synthetic-${packets}-${link}.${link === 'mix' ? 'pcapng' : 'pcap'}`),
-    flood,
+    out: o.out ?? (flood ? `bench/data/flood-${packets}.pcap` : bulk ? `bench/data/bulk-${packets}.pcap`
+      : `bench/data/synthetic-${packets}-${link}.${link === 'mix' ? 'pcapng' : 'pcap'}`),
+    flood, bulk,
   };
 }
 
 if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
-  const r = options.flood ? generateFlood(options) : generate(options);
+  const r = options.flood ? generateFlood(options) : options.bulk ? generateBulk(options) : generate(options);
   process.stderr.write(`generate: ${r.packets} packets, ${r.connections} connections over ${r.seconds.toFixed(0)} s -> ${options.out} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }

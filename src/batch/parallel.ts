@@ -9,7 +9,6 @@ import type { CloseOptions } from '../close/index.js';
 import { WorkerFailure } from '../common/worker-failure.js';
 import type { FlowOptions } from '../flow/index.js';
 import { analyzeInput, type InputResult } from '../pipeline/index.js';
-import { SpillFile } from '../store/spill.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { CloseOffload } from './offload.js';
 import { recordKey, type AnalyzeJob, type WorkerMessage } from './protocol.js';
@@ -104,9 +103,6 @@ function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, sto
   const local = specs.map((_, i) => i).filter((i) => specs[i].path === '-');
   const workers: Worker[] = [];
   let failure: Error | null = null;
-  // Each input's spill file, opened here for its worker (whose own descriptors close when it
-  // exits), until the store adopts it; those of inputs never finished are closed at the end.
-  const spills = new Map<number, SpillFile>();
 
   return new Promise<void>((resolve, reject) => {
     let running = 0;
@@ -114,8 +110,6 @@ function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, sto
     const finishIfIdle = (): void => {
       if (running > 0 || !localDone) return;
       for (const w of workers) void w.terminate();
-      for (const f of spills.values()) f.close();
-      spills.clear();
       if (failure !== null) reject(failure);
       else resolve();
     };
@@ -130,9 +124,7 @@ function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, sto
     const next = (worker: Worker): boolean => {
       const index = queue.shift();
       if (index === undefined) return false;
-      const spill = new SpillFile('verdicts');
-      spills.set(index, spill);
-      const job: AnalyzeJob = { type: 'job', index, file: specs[index].path, spill: spill.handle(), close: options.close, flow: options.flow };
+      const job: AnalyzeJob = { type: 'job', index, file: specs[index].path, close: options.close, flow: options.flow };
       worker.postMessage(job);
       return true;
     };
@@ -142,13 +134,11 @@ function runPool(specs: InputSpec[], options: ParallelOptions, jobs: number, sto
       workers.push(worker);
       let busy = false;
       worker.on('message', (m: WorkerMessage) => {
-        if (m.type === 'progress') {
+        if (m.type === 'records') {
+          store.addRecords(Buffer.from(m.records.buffer, m.records.byteOffset, m.records.byteLength));
+        } else if (m.type === 'progress') {
           options.onProgress?.({ index: m.index, sourceBytes: m.sourceBytes, done: false });
         } else if (m.type === 'done') {
-          const spill = spills.get(m.index);
-          spills.delete(m.index);
-          if (m.part.spill === null) spill?.close();
-          store.adopt(m.part);
           collected[m.index] = { result: m.result };
           options.onProgress?.({ index: m.index, sourceBytes: m.result.info.sourceBytesRead, done: true });
           if (!next(worker)) { busy = false; running--; void worker.terminate(); finishIfIdle(); }

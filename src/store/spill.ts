@@ -7,28 +7,11 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A spill file handed to another thread of the process (release, adopt). */
-export interface SpillHandle {
-  fd: number;
-  size: number;
-  /** The directory to remove on close, where the file could not be unlinked while open. */
-  path: string | null;
-}
-
 export class SpillFile {
   private fd: number;
   /** Bytes written so far: where the next run starts. */
   size = 0;
-  private path: string | null;
-
-  /** Takes over a file another thread released. */
-  static adopt(h: SpillHandle): SpillFile {
-    const f = Object.create(SpillFile.prototype) as SpillFile;
-    f.fd = h.fd;
-    f.size = h.size;
-    f.path = h.path;
-    return f;
-  }
+  private readonly path: string | null;
 
   constructor(prefix: string) {
     const dir = mkdtempSync(join(process.env.FINSCOPE_TMPDIR ?? tmpdir(), `finscope-${prefix}-`));
@@ -63,15 +46,6 @@ export class SpillFile {
       total += n;
     }
     return total;
-  }
-
-  /**
-   * The open file, for another thread of the process to write or read through adopt(): a
-   * descriptor is the process's, so it is valid there. Open it on the thread that will close it:
-   * a worker thread's own descriptors are closed when it exits.
-   */
-  handle(): SpillHandle {
-    return { fd: this.fd, size: this.size, path: this.path };
   }
 
   close(): void {

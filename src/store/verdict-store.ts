@@ -19,7 +19,7 @@ import {
   clientIpOf, decodeOutline, decodeVerdict, encodeVerdict, OutlineScratch, H_ID, H_INPUT, H_KEY, H_LENGTH, H_VANTAGE, RecordWriter, recordSeverityRank,
   serverIpOf, VANTAGE, viewOf, type VerdictOutline,
 } from './record.js';
-import { SpillFile, type SpillHandle } from './spill.js';
+import { SpillFile } from './spill.js';
 
 const CHUNK = 1 << 20;
 const READ_BUFFER = 64 * 1024;
@@ -43,8 +43,6 @@ export interface VerdictSource extends Iterable<Verdict> {
 export interface StoreOptions {
   /** Bytes of records held in memory before they are sorted and spilled to disk. */
   memoryBytes?: number;
-  /** The file to spill to (another thread's, see export()); by default the store makes its own when it first spills. */
-  spillFile?: SpillFile;
 }
 
 export const DEFAULT_STORE_MEMORY = 16 * 1024 * 1024;
@@ -57,19 +55,7 @@ export interface RecordCursor {
   next(): boolean;
 }
 
-/** A sorted run of records in a spill file, [start, end). */
-interface Run { file: SpillFile; start: number; end: number }
-
-/**
- * A store's records handed to another thread's store (VerdictStore.export, adopt): sorted runs in
- * a spill file, named by its descriptor, which every thread of the process shares.
- */
-export interface StorePart {
-  spill: SpillHandle | null;
-  runs: { start: number; end: number }[];
-  count: number;
-  tallies: InputTallyData[];
-}
+interface Run { start: number; end: number }
 
 /** Reads one spilled run sequentially through a buffer. */
 class RunReader {
@@ -78,9 +64,7 @@ class RunReader {
   private filled = 0;
   private pos: number;
   key = 0;
-  private readonly file: SpillFile;
-  constructor(private readonly run: Run) {
-    this.file = run.file;
+  constructor(private readonly file: SpillFile, private readonly run: Run) {
     this.pos = run.start;
   }
 
@@ -157,10 +141,7 @@ export class VerdictStore implements VerdictSource {
   private inMemory = 0;
   private memoryUsed = 0;
   private spill: SpillFile | null = null;
-  /** Runs spilled to this store's file, and those of adopted parts (in theirs). */
   private readonly runs: Run[] = [];
-  /** Spill files of adopted parts, closed with the store. */
-  private readonly adopted: SpillFile[] = [];
   private total = 0;
   private offsets: number[] | null = null;
   private filter: ((v: Verdict) => boolean) | null = null;
@@ -171,7 +152,6 @@ export class VerdictStore implements VerdictSource {
 
   constructor(options: StoreOptions = {}) {
     this.memoryBytes = options.memoryBytes ?? DEFAULT_STORE_MEMORY;
-    this.spill = options.spillFile ?? null;
   }
 
   /** Verdicts in the store (after the filter, when one is set). */
@@ -195,6 +175,23 @@ export class VerdictStore implements VerdictSource {
     this.index(key, this.chunks.length, at, this.writer.length - at);
     this.tally(v.input, v.id, v.vantage, v.client.ip, v.server.ip);
     if (this.writer.length >= CHUNK) this.seal();
+  }
+
+  /** Adds records encoded elsewhere (a worker thread's encodeVerdict output); the buffer is kept. */
+  addRecords(buf: Buffer): void {
+    if (buf.length === 0) return;
+    if (this.writer.length > 0) this.seal();
+    const chunk = this.chunks.length;
+    this.chunks.push(buf);
+    const d = viewOf(buf);
+    for (let off = 0; off < buf.length;) {
+      const len = buf.readUInt32LE(off + H_LENGTH);
+      this.index(buf.readDoubleLE(off + H_KEY), chunk, off, len);
+      this.tally(d.getUint32(off + H_INPUT, true), d.getFloat64(off + H_ID, true), VANTAGE.names[d.getUint8(off + H_VANTAGE)],
+        clientIpOf(buf, off), serverIpOf(buf, off));
+      off += len;
+    }
+    if (this.memoryUsed >= this.memoryBytes) this.spillRun();
   }
 
   /**
@@ -327,7 +324,7 @@ export class VerdictStore implements VerdictSource {
     }
     if (spanBuf !== null) out.append(spanBuf, spanStart, spanEnd);
     out.flush();
-    this.runs.push({ file: this.spill, start, end: this.spill.size });
+    this.runs.push({ start, end: this.spill.size });
     this.chunks = [];
     // The writer is empty here (sealed before every spill): it goes on in the buffer it has.
     this.spareBuffers.push(...this.writerBuffers);
@@ -341,7 +338,7 @@ export class VerdictStore implements VerdictSource {
   cursor(): RecordCursor {
     const order = this.sortedInMemory();
     const memory = new MemoryCursor(this, order);
-    const all = this.runs.length === 0 ? memory : new MergeCursor(this.runs.map((r) => new RunReader(r)), memory);
+    const all = this.runs.length === 0 ? memory : new MergeCursor(this.runs.map((r) => new RunReader(this.spill!, r)), memory);
     return this.excluded === null ? all : new ExcludingCursor(all, this.excluded);
   }
 
@@ -442,46 +439,10 @@ export class VerdictStore implements VerdictSource {
   /** Whether the report may write records straight from the store (no filter to apply). */
   get unfiltered(): boolean { return this.filter === null; }
 
-  /**
-   * Hands every record over to a store on another thread (adopt): the records in memory are
-   * spilled as one more run, and the spill file is left open for the adopter, which closes it.
-   * Made with options.spillFile from the adopting thread, since a worker thread's own descriptors
-   * are closed when it exits. This store is empty afterwards. A worker thread that keeps its own
-   * store spares the reporting thread copying its records in and writing them out again.
-   */
-  export(): StorePart {
-    if (this.writer.length > 0) this.seal();
-    this.spillRun();
-    const part: StorePart = {
-      spill: this.spill?.handle() ?? null,
-      runs: this.runs.map((r) => ({ start: r.start, end: r.end })),
-      count: this.total,
-      tallies: this.tallies.toData(),
-    };
-    this.spill = null;
-    this.close();
-    return part;
-  }
-
-  /** Takes over the records of another thread's store (its export()); they are read in key order with the others. */
-  adopt(part: StorePart): void {
-    if (part.spill !== null) {
-      const file = SpillFile.adopt(part.spill);
-      this.adopted.push(file);
-      for (const r of part.runs) this.runs.push({ file, start: r.start, end: r.end });
-    }
-    for (const t of part.tallies) this.tallies.merge(t);
-    this.total += part.count;
-    this.order = null;
-    this.filteredCount = -1;
-  }
-
-  /** Frees the spill files. The store is empty afterwards. */
+  /** Frees the spill file. The store is empty afterwards. */
   close(): void {
     this.spill?.close();
     this.spill = null;
-    for (const f of this.adopted) f.close();
-    this.adopted.length = 0;
     this.runs.length = 0;
     this.chunks = [];
     this.writerBuffers = [];

@@ -11,7 +11,6 @@ import { analyzeInput } from '../../src/pipeline/index.js';
 import { quantizeVerdict } from '../../src/report/verdict-json.js';
 import { MemoryBudget, NumberBag } from '../../src/store/number-bag.js';
 import { decodeOutline, decodeVerdict, encodeVerdict, OutlineScratch, RecordWriter } from '../../src/store/record.js';
-import { SpillFile } from '../../src/store/spill.js';
 import { VerdictStore } from '../../src/store/verdict-store.js';
 
 const CAPTURES = join(process.cwd(), 'captures');
@@ -74,28 +73,6 @@ test('records come back in key order, in memory and spilled in many runs', async
     assert.equal([...store].length, all.length);
     store.close();
   }
-});
-
-test('a store adopts other stores\' records (another thread\'s) through their spill files, read in key order with its own', async () => {
-  const all = (await Promise.all(files.map(verdictsOf))).flatMap((vs, k) => vs.map((v) => ({ ...v, input: k })));
-  const key = (v: Verdict): number => v.input * 2 ** 32 + v.id;
-  const plain = new VerdictStore();
-  for (const v of all) plain.add(v, key(v));
-  for (const memoryBytes of [1 << 30, 20_000]) {
-    const store = new VerdictStore({ memoryBytes });
-    // Inputs dealt to three "workers", each spilling to a file this side opened, and some kept here.
-    const parts = [0, 1, 2].map(() => new VerdictStore({ memoryBytes, spillFile: new SpillFile('test') }));
-    for (const v of all) (v.input % 4 === 3 ? store : parts[v.input % 4]).add(v, key(v));
-    const exported = parts.map((p) => p.export());
-    assert.ok(exported.every((p) => p.spill !== null && p.runs.length > 0));
-    for (const p of exported) store.adopt(p);
-    assert.equal(store.length, all.length);
-    assert.deepEqual([...store], [...plain], `budget ${memoryBytes}`);
-    assert.deepEqual(store.hostVotesByInput(), plain.hostVotesByInput());
-    assert.deepEqual(store.idsByInput(), plain.idsByInput());
-    store.close();
-  }
-  plain.close();
 });
 
 test('ids shift by input, findings naming a connection follow, and filters and excluded inputs apply', async () => {

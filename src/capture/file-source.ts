@@ -2,7 +2,7 @@
 // stream machinery and no copies on the fast path. A gzip file is handed to the stream path
 // (zlib is a stream), carrying the bytes already read so that FIFOs, which cannot seek back, work.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, read } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ProblemKind } from './problem-kinds.js';
@@ -35,12 +35,36 @@ export async function readFile(path: string, io: SourceIo): Promise<void> {
 }
 
 /**
+ * Standard input when it is a regular file (`finscope report - < capture.pcap`): read like a path,
+ * through descriptor 0 from where it stands, rather than as a stream of 64 KiB chunks (a 3 M-packet
+ * capture took 1.88 s that way against 1.16 s by its path).
+ */
+export async function readStdinFile(io: SourceIo): Promise<void> {
+  await readHandle(descriptorHandle(0), io, null);
+}
+
+/** What the reading below needs of a file: positionless reads, and a stream for gzip. */
+interface ReadHandle {
+  read(buffer: Buffer, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
+  createReadStream(options: { highWaterMark: number; autoClose: false }): NodeJS.ReadableStream;
+}
+
+function descriptorHandle(fd: number): ReadHandle {
+  return {
+    read: (buffer, offset, length, position) => new Promise((resolve, reject) => {
+      read(fd, buffer, offset, length, position, (error, bytesRead) => (error !== null ? reject(error) : resolve({ bytesRead })));
+    }),
+    createReadStream: (options) => createReadStream('', { ...options, fd }),
+  };
+}
+
+/**
  * Headroom in front of each read so that the tail of the previous chunk (a record cut by the chunk
  * boundary) can be copied in front of the new bytes instead of the new bytes behind the tail.
  */
 const READ_HEADROOM = 256 * 1024;
 
-async function readHandle(handle: FileHandle, io: SourceIo, reread: (() => NodeJS.ReadableStream) | null): Promise<void> {
+async function readHandle(handle: ReadHandle, io: SourceIo, reread: (() => NodeJS.ReadableStream) | null): Promise<void> {
   const { state, window, chunkSize } = io;
   const info = state.info;
   // Until 2 bytes are in, we cannot tell gzip from the rest; those reads are not committed yet.
@@ -74,7 +98,7 @@ async function readHandle(handle: FileHandle, io: SourceIo, reread: (() => NodeJ
  * pool (measured: without the overlap a third of the time went to waiting for reads). Two buffers
  * take turns: the one just read becomes the window, the one the window leaves is read into next.
  */
-async function readAhead(handle: FileHandle, io: SourceIo): Promise<void> {
+async function readAhead(handle: ReadHandle, io: SourceIo): Promise<void> {
   const { state, window, chunkSize, signal } = io;
   const info = state.info;
   let spare: Buffer = Buffer.allocUnsafe(READ_HEADROOM + chunkSize);
@@ -116,7 +140,7 @@ interface ReadResult {
   error: unknown;
 }
 
-function startRead(handle: FileHandle, buf: Buffer, length: number): Promise<ReadResult> {
+function startRead(handle: ReadHandle, buf: Buffer, length: number): Promise<ReadResult> {
   return handle.read(buf, READ_HEADROOM, length, null).then(
     (r) => ({ count: r.bytesRead, error: null }),
     (error: unknown) => ({ count: 0, error }),
@@ -124,7 +148,7 @@ function startRead(handle: FileHandle, buf: Buffer, length: number): Promise<Rea
 }
 
 /** One read; on failure the error is recorded and null returned. */
-async function readOrFail(handle: FileHandle, buf: Buffer, at: number, length: number, io: SourceIo): Promise<number | null> {
+async function readOrFail(handle: ReadHandle, buf: Buffer, at: number, length: number, io: SourceIo): Promise<number | null> {
   if (io.signal?.aborted) {
     noteAborted(io);
     return null;

@@ -39,7 +39,7 @@
 import { fstatSync } from 'node:fs';
 import { FormatSniffer } from './format-sniffer.js';
 import { FrameWindow } from './frame-window.js';
-import { readFile } from './file-source.js';
+import { readFile, readStdinFile } from './file-source.js';
 import { ProblemKind } from './problem-kinds.js';
 import { DEFAULT_MAX_RECORD_LENGTH, ReaderState } from './reader-state.js';
 import type { SourceIo } from './source-io.js';
@@ -84,17 +84,23 @@ export async function readCapture(
     onProgress: options.onProgress,
   };
   if (typeof source === 'string' && source !== '-') await readFile(source, io);
-  else if (source === '-' && stdinIsDirectory()) state.fail(ProblemKind.IsDirectory, 'standard input is a directory, not a capture file', 0, null);
+  else if (source === '-' && stdinKind() === 'directory') state.fail(ProblemKind.IsDirectory, 'standard input is a directory, not a capture file', 0, null);
+  else if (source === '-' && stdinKind() === 'file') await readStdinFile(io);
   else await readStream(source === '-' ? process.stdin : source, io, false, null, options.reread ?? null);
   return state.info;
 }
 
-/** `finscope report - < dir`: a directory's reads end at once, which would look like an empty input. */
-function stdinIsDirectory(): boolean {
+/**
+ * What standard input is: a directory (`finscope report - < dir`, whose reads end at once, which
+ * would look like an empty input), a regular file (read like a path), or anything else (a pipe,
+ * a terminal, a socket: a stream).
+ */
+function stdinKind(): 'directory' | 'file' | 'other' {
   try {
-    return fstatSync(0).isDirectory();
+    const stats = fstatSync(0);
+    return stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : 'other';
   } catch {
-    return false;
+    return 'other';
   }
 }
 

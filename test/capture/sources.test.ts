@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, createReadStream } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -171,6 +171,40 @@ describe('capture sources', () => {
     assert.equal(info.error, null);
     assert.equal(info.packets, 1);
     assert.equal(info.compression, 'gzip');
+  });
+
+  it('reads stdin that is a regular file like a path, from where its descriptor stands', async () => {
+    // `finscope report - < capture`: read through descriptor 0 in large reads, not as a stream.
+    const plain = writePcap(spec(3000));
+    const collectCopy = new URL('./collect.js', import.meta.url).href;
+    const script = `import(${JSON.stringify(collectCopy)}).then(async (m) => {` +
+      `const r = await m.collect('-', { file: '-', chunkSize: 4096 });` +
+      `process.stdout.write(JSON.stringify(r)); });`;
+    const viaStdin = (file: string, skip = 0): { info: CaptureInfo; records: unknown[] } => {
+      const fd = openSync(file, 'r');
+      try {
+        // What a caller read before finscope started (`{ head -c N; finscope -; } < file`).
+        if (skip > 0) readSync(fd, Buffer.alloc(skip), 0, skip, null);
+        const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { stdio: [fd, 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+        assert.equal(run.status, 0, run.stderr.toString());
+        return JSON.parse(run.stdout.toString()) as { info: CaptureInfo; records: unknown[] };
+      } finally {
+        closeSync(fd);
+      }
+    };
+    const cut = plain.subarray(0, plain.length - 150);
+    const junk = Buffer.concat([Buffer.from('not a capture, skipped by the caller'), plain]);
+    for (const [name, bytes, skip, compression] of [
+      ['plain', plain, 0, null], ['gzip', gzipSync(plain), 0, 'gzip'], ['cut mid-record', cut, 0, null], ['after a prefix the caller read', junk, 36, null],
+    ] as const) {
+      const file = tempFile(`stdin-${name.replace(/ /g, '-')}.pcap`, bytes);
+      const got = viaStdin(file, skip);
+      const expected = await collect(tempFile(`path-${name.replace(/ /g, '-')}.pcap`, skip > 0 ? plain : bytes), { file: '-' });
+      assert.deepEqual(got.records, expected.records, name);
+      assert.equal(got.info.packets, expected.info.packets, name);
+      assert.deepEqual(got.info.error, expected.info.error, name);
+      assert.equal(got.info.compression, compression, name);
+    }
   });
 
   it('reports a stream error as read-error with the packets before it', async () => {

@@ -151,6 +151,25 @@ test('many interfaces written in batches, some packets out of order on their own
   const kept = reference(order.map((o) => o.p)).map((k) => order[k - 1].n);
   assert.deepEqual(r.out.map(([, , packet]) => packet), kept);
   assert.ok(r.duplicates > 10_000 && r.reordered > 10_000, `${r.duplicates} dropped, ${r.reordered} reordered`);
+  // One interface whose stamps jump back and forth by a second (within the window), beside two
+  // in order: the stragglers come out in their place too.
+  const jumpy: P[] = [];
+  for (let n = 0; n < 6000; n++) {
+    const iface = n % 3;
+    const timeUs = 5_000_000 + n * 300 - (iface === 0 && n % 2 === 0 ? 1_000_000 : 0);
+    jumpy.push({ timeUs, iface, seq: 1000 + n * 7, ipId: n & 0xffff, tsVal: n });
+  }
+  const j = through(jumpy);
+  const jOrder = jumpy.map((p, i) => ({ p, n: i + 1 })).sort((a, b) => a.p.timeUs - b.p.timeUs || a.n - b.n);
+  assert.deepEqual(j.out.map(([, , packet]) => packet), jOrder.map((o) => o.n));
+  // A straggler earlier than the stragglers held, and than every interface's first packet.
+  const late = through([
+    { timeUs: 1_000_100, iface: 1, seq: 100, ipId: 1 },
+    { timeUs: 1_000_300, iface: 0, seq: 300, ipId: 2 },
+    { timeUs: 1_000_200, iface: 0, seq: 200, ipId: 3 },
+    { timeUs: 1_000_050, iface: 0, seq: 50, ipId: 4 },
+  ]);
+  assert.deepEqual(late.out.map(([, seq]) => seq), [50, 100, 200, 300]);
   // A packet earlier than everything its interface holds, while another interface's is first.
   const small = through([
     { timeUs: 1_000_010, iface: 0, seq: 10, ipId: 1 },

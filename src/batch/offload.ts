@@ -91,13 +91,12 @@ export class CloseOffload {
   /** Whether the worker was started (see START_AFTER). */
   get started(): boolean { return this.worker !== null; }
 
-  private start(): Worker {
+  private start(): void {
     const setup: OffloadSetup = { index: this.index, close: this.close };
     const worker = this.worker = new Worker(new URL('./close-worker.js', import.meta.url), { workerData: setup });
     worker.on('message', (m: OffloadReply) => this.onReply(m));
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', () => this.fail(new Error('the close-stage worker thread exited')));
-    return worker;
   }
 
   /** The first failure of the worker, if any (its batches were judged here, nothing was lost). */

@@ -83,9 +83,10 @@ export async function readCapture(
     signal: options.signal,
     onProgress: options.onProgress,
   };
+  const stdin = source === '-' ? stdinKind() : null;
   if (typeof source === 'string' && source !== '-') await readFile(source, io);
-  else if (source === '-' && stdinKind() === 'directory') state.fail(ProblemKind.IsDirectory, 'standard input is a directory, not a capture file', 0, null);
-  else if (source === '-' && stdinKind() === 'file') await readStdinFile(io);
+  else if (stdin === 'directory') state.fail(ProblemKind.IsDirectory, 'standard input is a directory, not a capture file', 0, null);
+  else if (stdin === 'file') await readStdinFile(io);
   else await readStream(source === '-' ? process.stdin : source, io, false, null, options.reread ?? null);
   return state.info;
 }

@@ -1,12 +1,10 @@
 // Public entry of the close stage: connection -> verdict.
 
 import { formatAddress } from '../decode/index.js';
-import {
-  SEG_FOLDED, SEG_RETRANSMISSION, type Connection, type Dir, type DirectionFacts, type Segment,
-} from '../flow/index.js';
-import { TCP_FIN, TCP_RST, TCP_SYN } from '../decode/packet-view.js';
+import type { Connection, Dir, DirectionFacts } from '../flow/index.js';
 import { activeCloserOf, detectFindings } from './findings.js';
 import { ReplayParts, runStateMachines, stateAt, type StateChange } from './machine.js';
+import { roundTrips } from './round-trips.js';
 import type { TcpState } from './states.js';
 import {
   emptySideVerdict, type CloseOptions, type DirectionSummary, type SideDurations, type SideVerdict, type Vantage, type Verdict,
@@ -68,40 +66,6 @@ function sideVerdict(changes: StateChange[], untilUs: number, out: SideVerdict):
   out.timeWaitEndsUs = out.finalState === 'TIME_WAIT' ? timeWaitEnd(changes, untilUs) : null;
   durations(changes, untilUs, out.durations);
   return out;
-}
-
-/**
- * The shortest round trips from the capture point to each endpoint and back, [toward the server,
- * toward the client]: a segment toward the endpoint, and the first segment from it that
- * acknowledges it. The handshake gives the first sample (SYN -> SYN-ACK, SYN-ACK -> ACK); data and
- * FINs add more, and the minimum drops the samples inflated by delayed ACKs or a busy path.
- * Infinity where there is no sample. Both directions in one pass over the log, into `best`.
- */
-function roundTrips(log: readonly Segment[], best: [number, number]): [number, number] {
-  best[0] = best[1] = Infinity;
-  for (let i = 0; i < log.length; i++) {
-    const s = log[i];
-    if ((s.marks & (SEG_FOLDED | SEG_RETRANSMISSION)) !== 0) continue;
-    const control = (s.flags & (TCP_SYN | TCP_FIN)) !== 0 ? 1 : 0;
-    if (s.len === 0 && control === 0) continue;
-    const to: Dir = s.dir === 0 ? 1 : 0;
-    const end = (s.flags & TCP_SYN) !== 0 ? s.seq + 1 : s.seq + s.len + control;
-    const answer = firstAckFrom(log, to, i + 1, end);
-    if (answer !== undefined && (answer.marks & SEG_FOLDED) === 0) {
-      // best[0] is toward the server: the round trips of what the client (dir 0) sent.
-      best[s.dir] = Math.min(best[s.dir], answer.timeUs - s.timeUs);
-    }
-  }
-  return best;
-}
-
-/** The first segment from `d`, at `from` or later in the log, whose ACK reaches `end` (RSTs aside). */
-function firstAckFrom(log: readonly Segment[], d: Dir, from: number, end: number): Segment | undefined {
-  for (let j = from; j < log.length; j++) {
-    const r = log[j];
-    if (r.dir === d && r.ack >= 0 && (r.flags & TCP_RST) === 0 && r.ack >= end) return r;
-  }
-  return undefined;
 }
 
 /**

@@ -20,6 +20,15 @@ const HEAD_SEGMENTS = 6;
 const CONTROL = TCP_SYN | TCP_FIN | TCP_RST;
 /** Marks that make a segment worth its own log line. */
 const NOTABLE = SEG_ACKS_PEER_FIN | SEG_DATA_AFTER_FIN | SEG_ACKS_UNSEEN;
+/**
+ * SYNs, FINs, RSTs, segments of data after their sender's FIN, and ACKs of data the capture did not
+ * show, each logged up to this many times from each side; later ones are folded like bulk data
+ * (the facts still count them all). A real stack retransmits a SYN or FIN a few times at most, but
+ * a blind-reset attack sends a million RSTs to one 4-tuple, and a capture that sees one direction
+ * of a transfer sees nothing but ACKs of unseen data: a log entry for each made one connection's
+ * memory grow with the capture (a million RSTs: 430 MB).
+ */
+export const LOGGED_PER_KIND = 256;
 
 /** A direction's facts before its first packet, always in this one shape (an object literal). */
 export function newDirection(): DirectionFacts {
@@ -373,7 +382,11 @@ export class FlowConnection implements Connection {
     }
 
     recordHistory(this.zeek, dir, flags, view.seq, len, view.window, (marks & SEG_RETRANSMISSION) !== 0);
-    this.log1(dir, packet, timeUs, flags, marks, relSeq, relAck, len, view.window, closeLogLimit);
+    const notable = ((flags & CONTROL) !== 0 || (marks & NOTABLE) !== 0) &&
+      ((syn && f.synCount <= LOGGED_PER_KIND) || (fin && f.finCount <= LOGGED_PER_KIND) || (rst && f.rstCount <= LOGGED_PER_KIND) ||
+        (marks & SEG_ACKS_PEER_FIN) !== 0 || ((marks & SEG_DATA_AFTER_FIN) !== 0 && f.dataAfterFin <= LOGGED_PER_KIND) ||
+        ((marks & SEG_ACKS_UNSEEN) !== 0 && peer.ackedUnseenEvents <= LOGGED_PER_KIND));
+    this.log1(dir, packet, timeUs, flags, marks, notable, relSeq, relAck, len, view.window, closeLogLimit);
   }
 
   /**
@@ -404,11 +417,11 @@ export class FlowConnection implements Connection {
     return duplicate;
   }
 
-  private log1(dir: Dir, packet: number, timeUs: number, flags: number, marks: number, seq: number,
+  /** `notable`: a control or NOTABLE segment within LOGGED_PER_KIND. */
+  private log1(dir: Dir, packet: number, timeUs: number, flags: number, marks: number, notable: boolean, seq: number,
     ack: number, len: number, window: number, closeLogLimit: number): void {
     const closing = this.closeLogged > 0 || (flags & (TCP_FIN | TCP_RST)) !== 0;
-    const keep = this.packetCount <= HEAD_SEGMENTS || (flags & CONTROL) !== 0 || (marks & NOTABLE) !== 0 ||
-      (closing && this.closeLogged < closeLogLimit);
+    const keep = this.packetCount <= HEAD_SEGMENTS || notable || (closing && this.closeLogged < closeLogLimit);
     if (keep) {
       if (closing) this.closeLogged++;
       this.push(dir, packet, timeUs, flags, marks, seq, ack, len, window);

@@ -18,6 +18,15 @@ const W_RETRANS = 8;
 const W_ZERO_WINDOW = 12;
 const INITIAL_WORDS: readonly number[] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 1, 1, 0, 0, 1, 1];
 
+/**
+ * Letters kept; later ones are dropped. Zeek keeps them all, but its s, h, f and r letters come
+ * once per SYN, FIN or RST whose sequence number differs from the last: a storm of resets with
+ * moving sequence numbers (a scan, an attack, a broken middlebox) gave one connection a history
+ * of a million letters, memory that grew with the capture rather than with the live connections.
+ * Real connections stay far below this (the longest in ../shared/conformance has 12 letters).
+ */
+export const HISTORY_MAX = 1024;
+
 /** Per-connection bookkeeping for the history letters. */
 export class ZeekHistoryState {
   history = '';
@@ -39,11 +48,15 @@ type Letter = readonly [string, string];
 const A: Letter = ['A', 'a'], D: Letter = ['D', 'd'], F: Letter = ['F', 'f'], H: Letter = ['H', 'h'], I: Letter = ['I', 'i'];
 const Q: Letter = ['Q', 'q'], R: Letter = ['R', 'r'], S: Letter = ['S', 's'], T: Letter = ['T', 't'], W: Letter = ['W', 'w'];
 
+function add(state: ZeekHistoryState, letter: string): void {
+  if (state.history.length < HISTORY_MAX) state.history += letter;
+}
+
 function onceLetter(state: ZeekHistoryState, bit: number, letter: Letter, dir: Dir): void {
   const b = dir === 0 ? bit : bit << 4;
   if ((state.once & b) !== 0) return;
   state.once |= b;
-  state.history += letter[dir];
+  add(state, letter[dir]);
 }
 
 function seqLetter(state: ZeekHistoryState, kind: number, letter: Letter, dir: Dir, seq: number): void {
@@ -51,7 +64,7 @@ function seqLetter(state: ZeekHistoryState, kind: number, letter: Letter, dir: D
   // A plain retransmission of the same SYN/FIN/RST adds no letter.
   if (state.words[i] === seq) return;
   state.words[i] = seq;
-  state.history += letter[dir];
+  add(state, letter[dir]);
 }
 
 /** Zeek's logarithmic letters: the 1st, 10th, 100th ... occurrence adds one. */
@@ -60,7 +73,7 @@ function logLetter(state: ZeekHistoryState, base: number, letter: Letter, dir: D
   words[count]++;
   if (words[count] >= words[threshold]) {
     words[threshold] *= 10;
-    state.history += letter[dir];
+    add(state, letter[dir]);
   }
 }
 

@@ -94,12 +94,19 @@ function sideLine(name: string, side: SideVerdict, startUs: number): string {
   return `    ${name}: ${parts.join(' → ')}${tw}`;
 }
 
+/** Longest Zeek history printed whole; a longer one (a storm of resets) is cut, its length given. */
+const HISTORY_SHOWN = 48;
+
+function shortHistory(history: string): string {
+  return history.length <= HISTORY_SHOWN ? history : `${history.slice(0, HISTORY_SHOWN - 8)}… (${history.length} letters)`;
+}
+
 export function connectionLines(v: Verdict): string[] {
   const c = endpoint(v.client.ip, v.client.port, v.family), s = endpoint(v.server.ip, v.server.port, v.family);
   const role = v.roleReason === 'syn' ? '' : ` (roles inferred: ${v.roleReason})`;
   const out = [
     `#${v.id} ${c} → ${s}${role}  ${formatTimestamp(v.startUs)}  ${dur(v.endUs - v.startUs)}  closed first by ${v.activeCloser ?? 'nobody'}` +
-    `  final ${v.sides.client.finalState ?? '-'} / ${v.sides.server.finalState ?? '-'}  zeek ${v.zeek.connState} ${v.zeek.history}`,
+    `  final ${v.sides.client.finalState ?? '-'} / ${v.sides.server.finalState ?? '-'}  zeek ${v.zeek.connState} ${shortHistory(v.zeek.history)}`,
     sideLine('client', v.sides.client, v.startUs),
     sideLine('server', v.sides.server, v.startUs),
   ];

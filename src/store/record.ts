@@ -293,6 +293,10 @@ export function encodeVerdict(w: RecordWriter, v: Verdict, key: number): void {
   const nf = findings.length;
   const clientIp = v.client.ip, serverIp = v.server.ip, history = v.zeek.history;
   if (clientIp.length > 255 || serverIp.length > 255) throw new Error('verdict record: addresses and histories are short ASCII strings');
+  // Counted in 16 bits: past that the reader would take one field's bytes for the next's.
+  if (Math.max(cc.length, sc.length, nf, history.length) > 0xffff) {
+    throw new Error('verdict record: more than 65535 state changes, findings or history letters');
+  }
   // Upper bound of the string bytes (UTF-8 takes at most 3 bytes per UTF-16 unit).
   let strings = clientIp.length + serverIp.length + history.length;
   for (let i = 0; i < nf; i++) strings += 3 * findings[i].detail.length;

@@ -4,7 +4,7 @@
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { TCP_SYN } from '../../src/decode/packet-view.js';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/decode/packet-view.js';
 import { tcpPacket } from './frames.js';
 import { writePcap } from './pcap-writer.js';
 
@@ -99,6 +99,59 @@ export function writeFrames(path: string, frame: Buffer, count: number): void {
       head.writeUInt32LE(frame.length, 12);
       writeSync(fd, head);
       writeSync(fd, frame);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What fills one connection after its handshake in writeConnectionStorm. */
+export type StormKind = 'moving-resets' | 'data-after-fin' | 'unseen-acks';
+
+/**
+ * One connection, 10.0.0.1:40000 -> 192.0.2.1:80: a handshake, then `count` packets of one kind,
+ * a millisecond apart. 'moving-resets': client RSTs, each with its own sequence number (a blind
+ * reset attack); 'data-after-fin': the client's FIN, then 10-byte segments past it that the server
+ * never acknowledges; 'unseen-acks': client ACKs of server data the capture never shows (a capture
+ * of one direction of a download). Checksums are left as the first packet of the kind had them.
+ */
+export function writeConnectionStorm(path: string, kind: StormKind, count: number): void {
+  const client = { src: '10.0.0.1', dst: '192.0.2.1' }, server = { src: '192.0.2.1', dst: '10.0.0.1' };
+  const head = [
+    tcpPacket({ ...client, tcp: { flags: TCP_SYN, seq: 1000 } }),
+    tcpPacket({ ...server, tcp: { flags: TCP_SYN | TCP_ACK, srcPort: 80, dstPort: 40000, seq: 5000, ack: 1001 } }),
+    tcpPacket({ ...client, tcp: { flags: TCP_ACK, seq: 1001, ack: 5001 } }),
+  ];
+  if (kind === 'data-after-fin') head.push(tcpPacket({ ...client, tcp: { flags: TCP_FIN | TCP_ACK, seq: 1001, ack: 5001 } }));
+  const frame = kind === 'moving-resets' ? tcpPacket({ ...client, tcp: { flags: TCP_RST, seq: 1001 } })
+    : kind === 'data-after-fin' ? tcpPacket({ ...client, tcp: { flags: TCP_ACK | TCP_PSH, seq: 1002, ack: 5001, payload: 10 } })
+      : tcpPacket({ ...client, tcp: { flags: TCP_ACK, seq: 1001, ack: 5001 } });
+  const seqAt = 14 + 20 + 4, ackAt = seqAt + 4;
+  const fd = openSync(path, 'w');
+  let t = 0;
+  const record = (data: Buffer): Buffer => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(1_700_000_000 + Math.floor(t / 1000), 0);
+    h.writeUInt32LE((t % 1000) * 1000, 4);
+    h.writeUInt32LE(data.length, 8);
+    h.writeUInt32LE(data.length, 12);
+    t++;
+    return Buffer.concat([h, data]);
+  };
+  try {
+    writeSync(fd, pcapHeader());
+    for (const f of head) writeSync(fd, record(f));
+    const perWrite = 16_384;
+    for (let i = 0; i < count; i += perWrite) {
+      const parts: Buffer[] = [];
+      for (let k = i; k < Math.min(count, i + perWrite); k++) {
+        const f = Buffer.from(frame);
+        if (kind === 'moving-resets') f.writeUInt32BE((1001 + k * 7919) >>> 0, seqAt);
+        else if (kind === 'data-after-fin') f.writeUInt32BE(1002 + k * 10, seqAt);
+        else f.writeUInt32BE(5001 + (k + 1) * 1448, ackAt);
+        parts.push(record(f));
+      }
+      writeSync(fd, Buffer.concat(parts));
     }
   } finally {
     closeSync(fd);

@@ -12,7 +12,8 @@ import { after, describe, it } from 'node:test';
 import { builtSeeds } from '../../scripts/fuzz-seeds.js';
 import { layout } from '../../scripts/mutate.js';
 import {
-  endlessIpv6ChainFrame, endlessVlanFrame, pcapHeader, writeFrames, writeGzipBomb, writeSynFlood,
+  endlessIpv6ChainFrame, endlessVlanFrame, pcapHeader, writeConnectionStorm, writeFrames, writeGzipBomb, writeSynFlood,
+  type StormKind,
 } from '../helpers/adversarial.js';
 import { measuredCli, measuredRun, type MeasuredRun } from '../helpers/measured-run.js';
 import { writePcap, writePcapng } from '../helpers/pcap-writer.js';
@@ -189,6 +190,51 @@ describe('a flood of distinct 4-tuples', () => {
     const text = await measuredCli(['report', '--max-connections', '1000', path], { timeoutMs: 100_000 });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /29000 connections evicted by the live-connection cap/);
+  });
+});
+
+describe('one connection, a storm of packets', () => {
+  // Each was unbounded before: a log entry per packet (300 000 resets: 180 MB of resident set,
+  // now 68 MB), a Zeek history of a letter per reset that overflowed its record and made the next
+  // field read history letters, and a search for each segment's acknowledgement through the rest
+  // of the log (80 000 unacknowledged segments: 13 s; 300 000: over a minute).
+  interface StormConnection {
+    zeek: { history: string };
+    findings: Array<{ code: string; detail: string }>;
+    directions: { client: { packets: number; rst: { count: number } | null; fin: { count: number } | null } };
+  }
+  const STORM = 300_000;
+  async function storm(kind: StormKind): Promise<StormConnection> {
+    const path = join(dir, `storm-${kind}.pcap`);
+    writeConnectionStorm(path, kind, STORM);
+    const r = await measuredCli(['report', '-f', 'json', '-j', '1', path], { heapMb: HEAP_MB, timeoutMs: 60_000 });
+    assertBounded(r, kind, 60_000, 110);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { connections: StormConnection[] };
+    assert.equal(report.connections.length, 1);
+    return report.connections[0];
+  }
+
+  it('300 000 resets with moving sequence numbers: every one counted, the history cut at 1024 letters, the finding intact', async () => {
+    const c = await storm('moving-resets');
+    assert.equal(c.directions.client.rst?.count, STORM);
+    assert.equal(c.zeek.history.length, 1024);
+    assert.match(c.zeek.history, /^ShAR+$/);
+    assert.deepEqual(c.findings.map((f) => f.code), ['abortive-close']);
+    assert.match(c.findings[0].detail, /^client reset the connection with a bare RST/);
+  });
+
+  it('300 000 segments of data after the FIN, never acknowledged', async () => {
+    const c = await storm('data-after-fin');
+    assert.equal(c.directions.client.packets, STORM + 3);
+    assert.ok(c.findings.some((f) => f.code === 'data-after-fin'), JSON.stringify(c.findings));
+    assert.equal(c.zeek.history, 'ShAFD');
+  });
+
+  it('300 000 ACKs of data the capture never shows (one direction of a download)', async () => {
+    const c = await storm('unseen-acks');
+    assert.equal(c.directions.client.packets, STORM + 2);
+    assert.ok(c.findings.some((f) => f.code === 'capture-missed-packets'), JSON.stringify(c.findings));
   });
 });
 

@@ -28,7 +28,7 @@ export async function readFile(path: string, io: SourceIo): Promise<void> {
     }
     // A regular file can be read again from its start by a gzip decoder after damage.
     const reread = stats.isFile() ? (): NodeJS.ReadableStream => createReadStream(path, { highWaterMark: io.chunkSize }) : null;
-    await readHandle(handle, io, reread);
+    await readHandle(handle, io, reread, stats.isFile() ? stats.size : null);
   } finally {
     await handle.close();
   }
@@ -40,7 +40,7 @@ export async function readFile(path: string, io: SourceIo): Promise<void> {
  * capture took 1.88 s that way against 1.16 s by its path).
  */
 export async function readStdinFile(io: SourceIo): Promise<void> {
-  await readHandle(descriptorHandle(0), io, null);
+  await readHandle(descriptorHandle(0), io, null, null);
 }
 
 /** What the reading below needs of a file: positionless reads, and a stream for gzip. */
@@ -64,13 +64,22 @@ function descriptorHandle(fd: number): ReadHandle {
  */
 const READ_HEADROOM = 256 * 1024;
 
-async function readHandle(handle: ReadHandle, io: SourceIo, reread: (() => NodeJS.ReadableStream) | null): Promise<void> {
-  const { state, window, chunkSize } = io;
+/**
+ * `size`: a regular file's size when it was opened. One smaller than a chunk is read in reads of
+ * its size (and one more byte, to see it end) into a window of that size, not through readAhead's
+ * two buffers of a chunk each.
+ */
+async function readHandle(handle: ReadHandle, io: SourceIo, reread: (() => NodeJS.ReadableStream) | null, size: number | null): Promise<void> {
+  const { state, window } = io;
+  const small = size !== null && size < io.chunkSize;
+  const chunkSize = small ? size + 1 : io.chunkSize;
   const info = state.info;
   // Until 2 bytes are in, we cannot tell gzip from the rest; those reads are not committed yet.
   let pending = 0;
   for (;;) {
-    const buf = window.reserve(pending + chunkSize);
+    // Room for the 2 bytes from the first reserve: a later one that grows the buffer keeps only
+    // committed bytes, not these.
+    const buf = window.reserve(Math.max(pending, 2) + chunkSize);
     const at = window.writeOffset;
     const count = await readOrFail(handle, buf, at + pending, chunkSize, io);
     if (count === null) return;
@@ -90,7 +99,24 @@ async function readHandle(handle: ReadHandle, io: SourceIo, reread: (() => NodeJ
     io.onProgress?.(info);
     break;
   }
-  await readAhead(handle, io);
+  if (small) await readRest(handle, io, chunkSize);
+  else await readAhead(handle, io);
+}
+
+/** The rest of a small file (usually just the read that finds its end), into the window itself. */
+async function readRest(handle: ReadHandle, io: SourceIo, chunkSize: number): Promise<void> {
+  const { state, window } = io;
+  while (!state.stopped) {
+    const buf = window.reserve(chunkSize);
+    const count = await readOrFail(handle, buf, window.writeOffset, chunkSize, io);
+    if (count === null) return;
+    if (count === 0) {
+      window.finish();
+      return;
+    }
+    window.commit(count);
+    io.onProgress?.(state.info);
+  }
 }
 
 /**

@@ -7,6 +7,8 @@
 import type { Framer } from './framer.js';
 import type { ReaderState } from './reader-state.js';
 
+const EMPTY = Buffer.alloc(0);
+
 export class FrameWindow {
   private buf: Buffer;
   /** Unconsumed bytes are buf[start, end). */
@@ -15,12 +17,16 @@ export class FrameWindow {
   /** Stream offset (uncompressed) of buf[start]. */
   private base = 0;
 
+  /**
+   * The buffer is made by the first reserve(), as large as it asks: a file of a few kilobytes
+   * gets a buffer of a few kilobytes. (A batch over thousands of small captures spent a third of
+   * its time collecting the megabyte each one was given.)
+   */
   constructor(
     private readonly framer: Framer,
     private readonly state: ReaderState,
-    initialSize: number,
   ) {
-    this.buf = Buffer.allocUnsafe(initialSize);
+    this.buf = EMPTY;
   }
 
   /** Uncompressed bytes handed to the window so far. */

@@ -78,7 +78,7 @@ export async function readCapture(
   const state = new ReaderState(file, onRecord, maxRecordLength);
   const io: SourceIo = {
     state,
-    window: new FrameWindow(new FormatSniffer(state), state, chunkSize + 64 * 1024),
+    window: new FrameWindow(new FormatSniffer(state), state),
     chunkSize,
     signal: options.signal,
     onProgress: options.onProgress,

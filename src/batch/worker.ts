@@ -12,16 +12,44 @@ if (port === null) throw new Error('src/batch/worker.js runs only as a worker th
 
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 
+// Inputs are analysed one at a time, in the order they come; the coordinator may send the next
+// ones before this one is done (parallel.ts, IN_HAND).
+const queue: AnalyzeJob[] = [];
+let busy = false;
 port.on('message', (job: AnalyzeJob) => {
-  const writer = new RecordWriter(RECORD_BATCH + 64 * 1024);
-  const flush = (): void => {
-    if (writer.length === 0) return;
-    const records = writer.take();
-    post({ type: 'records', index: job.index, records }, [records.buffer as ArrayBuffer]);
-  };
-  analyzeInput(job.file, job.index, (v) => {
+  queue.push(job);
+  if (!busy) void runQueue();
+});
+
+async function runQueue(): Promise<void> {
+  busy = true;
+  for (let job = queue.shift(); job !== undefined; job = queue.shift()) await run(job);
+  busy = false;
+}
+
+/** One writer for every input: a small input's records go out as a copy of their own size. */
+const writer = new RecordWriter(RECORD_BATCH + 64 * 1024);
+/** Records fewer bytes than this are copied into their message; more, and the buffer is handed over. */
+const COPY_BELOW = 64 * 1024;
+
+function flush(index: number): void {
+  const n = writer.length;
+  if (n === 0) return;
+  let records: Uint8Array;
+  if (n < COPY_BELOW) {
+    records = new Uint8Array(n);
+    records.set(writer.buf.subarray(0, n));
+    writer.length = 0;
+  } else {
+    records = writer.take();
+  }
+  post({ type: 'records', index, records }, [records.buffer as ArrayBuffer]);
+}
+
+function run(job: AnalyzeJob): Promise<void> {
+  return analyzeInput(job.file, job.index, (v) => {
     encodeVerdict(writer, v, recordKey(job.index, v.id));
-    if (writer.length >= RECORD_BATCH) flush();
+    if (writer.length >= RECORD_BATCH) flush(job.index);
   }, {
     close: job.close,
     flow: job.flow,
@@ -30,10 +58,11 @@ port.on('message', (job: AnalyzeJob) => {
     reuseVerdicts: true,
     onProgress: (p) => post({ type: 'progress', index: job.index, sourceBytes: p.sourceBytes }),
   }).then((result) => {
-    flush();
+    flush(job.index);
     post({ type: 'done', index: job.index, result });
   }, (error: unknown) => {
+    writer.length = 0;
     const e = error instanceof Error ? error : new Error(String(error));
     post({ type: 'failed', index: job.index, message: e.message, stack: e.stack ?? '' });
   });
-});
+}

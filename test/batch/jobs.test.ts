@@ -3,9 +3,11 @@
 // connections by id, and those ids must be renumbered too).
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
-import { buildTree, capture, run } from './fixtures.js';
+import { buildTree, capture, CAPTURES, run, tempDir } from './fixtures.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -54,4 +56,24 @@ test('stdin is read on the main thread next to the workers', () => {
   assert.equal(doc.inputs.at(-1).file, '-');
   assert.ok(doc.inputs.at(-1).packets > 0);
   assert.equal(run(['report', '-', '-'], { input: bytes }).code, 2, 'stdin twice is a usage error');
+});
+
+test('many small inputs, several waiting in each worker at once: the same report as one job', () => {
+  // Each worker gets up to four small inputs ahead (parallel.ts, IN_HAND): their records, results
+  // and progress must still land under the right input.
+  const dir = tempDir();
+  const names = readdirSync(CAPTURES).filter((f) => f.endsWith('.pcap')).sort();
+  for (let k = 0; k < 48; k++) {
+    const name = names[k % names.length];
+    const to = join(dir, `${String(k).padStart(2, '0')}-${name}`);
+    if (k % 3 === 0) writeFileSync(`${to}.gz`, gzipSync(readFileSync(join(CAPTURES, name))));
+    else copyFileSync(join(CAPTURES, name), to);
+  }
+  const one = run(['report', '-j', '1', '-f', 'json', dir]);
+  const two = run(['report', '-j', '2', '-f', 'json', dir]);
+  assert.equal(two.code, one.code, two.stderr);
+  assert.equal(two.stdout, one.stdout);
+  const doc = JSON.parse(two.stdout) as Json;
+  assert.equal(doc.inputs.length, 48);
+  assert.ok(doc.connections.length > 200, `${doc.connections.length} connections`);
 });

@@ -9,7 +9,7 @@
 //   npm run bench -- --real               # only the real capture (--synthetic: only the synthetic)
 //
 // Options: --packets N (default 3000000), --runs N (best of N, default 1), --scale N (the growth
-// factor for the memory check, default 10), --skip real,synthetic,flood,bulk,tools,text,gzip,jobs,scale.
+// factor for the memory check, default 10), --skip real,synthetic,flood,bulk,tools,text,gzip,jobs,scale,archive.
 //
 // Captures (bench/data/, gitignored; made once and reused):
 //   real-<N>.pcap            nginx (or a small Node server) under wrk with `Connection: close` on
@@ -21,13 +21,17 @@
 //   bulk-<N>.pcap            bench/generate.ts generateBulk: 16 bulk transfers at a time, a few
 //                            dozen connections in all: the cost per packet, not per connection
 //   <capture>.gz             the real capture (else the synthetic one) gzipped at zlib's default level
+//   archive-2000/            2000 small captures: captures/*.pcap copied round-robin (an archive
+//                            of per-incident captures: the cost per file, not per packet)
 //
 // Peak memory is the child's max RSS from GNU time (`apt-get install time`), or else from polling
 // /proc/<pid>/status (VmHWM) while it runs. CPU time is user + system (GNU time only): on a busy
 // machine wall time stretches while CPU time does not, so both are printed.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import {
+  copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
+} from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -259,6 +263,55 @@ async function compareGzip(file: string, o: Options): Promise<void> {
   console.log(`\nthe gzipped capture takes ${fmt(results[1].wall / results[0].wall)} of the time of the plain one`);
 }
 
+/** ARCHIVE_FILES small captures (made once): the real ones in captures/, copied round-robin. */
+const ARCHIVE_FILES = 2000;
+/** Files tshark reads in the archive section: one process per file, so the time is per file anyway. */
+const TSHARK_SAMPLE = 100;
+
+function archiveDir(): string | null {
+  const dir = join(DATA, `archive-${ARCHIVE_FILES}`);
+  const done = join(dir, '.complete');
+  if (existsSync(done)) return dir;
+  const source = join(ROOT, 'captures');
+  const names = existsSync(source) ? readdirSync(source).filter((f) => f.endsWith('.pcap')).sort() : [];
+  if (names.length === 0) return null;
+  mkdirSync(dir, { recursive: true });
+  for (let k = 0; k < ARCHIVE_FILES; k++) {
+    const name = names[k % names.length];
+    copyFileSync(join(source, name), join(dir, `${String(k).padStart(4, '0')}-${name}`));
+  }
+  copyFileSync(join(source, names[0]), done);
+  return dir;
+}
+
+/** finscope over a directory of small captures with 1 and 2 jobs; tshark on a sample of them, one process each. */
+async function compareArchive(o: Options): Promise<void> {
+  const dir = archiveDir();
+  if (dir === null) { console.log('\n## Archive: skipped (no captures/*.pcap to copy)'); return; }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.pcap')).sort().map((f) => join(dir, f));
+  const packets = files.reduce((n, f) => n + packetsIn(f), 0);
+  const cores = availableParallelism();
+  const rows: string[][] = [];
+  for (const jobs of cores > 1 ? [1, cores] : [1]) {
+    const m = await measure(finscope([dir], jobs), o.runs);
+    rows.push([`finscope report -f json -j ${jobs} (the directory)`, String(files.length), `${fmt(m.wall)} s`,
+      `${fmt(m.wall / files.length * 1000)} ms`, `${fmt(m.rssMb, 0)} MB`]);
+  }
+  if (!o.skip.has('tools') && has('tshark')) {
+    const sample = files.slice(0, TSHARK_SAMPLE);
+    let wall = 0, rss = 0;
+    for (const f of sample) {
+      const m = await measureOnce(['tshark', '-q', '-z', 'conv,tcp', '-r', f]);
+      wall += m.wall;
+      rss = Math.max(rss, m.rssMb);
+    }
+    rows.push([`tshark -q -z conv,tcp (one process a file, first ${sample.length})`, String(sample.length), `${fmt(wall)} s`,
+      `${fmt(wall / sample.length * 1000)} ms`, `${fmt(rss, 0)} MB`]);
+  }
+  console.log(`\n## Archive: ${relative(ROOT, dir)} (${files.length} small captures from captures/, ${packets} packets)\n`);
+  table(['run', 'files', 'wall', 'per file', 'peak RSS'], rows);
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(CLI)) throw new Error(`bench: ${CLI} is missing: run npm run build (npm run bench does)`);
@@ -288,6 +341,8 @@ async function main(): Promise<void> {
       [String(i + 1), mpps(packets, m.wall), `${fmt(m.wall)} s`, m.cpu === null ? '-' : `${fmt(m.cpu)} s`, `${fmt(m.rssMb, 0)} MB`]));
     console.log(`\n2 jobs take ${fmt(two.wall / one.wall)} of the time of 1 job`);
   }
+
+  if (!o.skip.has('archive')) await compareArchive(o);
 
   if (!o.skip.has('scale') && synthetic !== null) {
     const big = await syntheticCapture(o.packets * o.scale, 1);

@@ -222,6 +222,9 @@ describe('one connection, a storm of packets', () => {
     assert.match(c.zeek.history, /^ShAR+$/);
     assert.deepEqual(c.findings.map((f) => f.code), ['abortive-close']);
     assert.match(c.findings[0].detail, /^client reset the connection with a bare RST/);
+    const text = await measuredCli(['report', '-j', '1', join(dir, 'storm-moving-resets.pcap')], { heapMb: HEAP_MB, timeoutMs: 60_000 });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, / zeek RSTO ShAR{37}… \(1024 letters\)\n/);
   });
 
   it('300 000 segments of data after the FIN, never acknowledged', async () => {

@@ -30,7 +30,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
+  copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync,
 } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -280,7 +280,7 @@ function archiveDir(): string | null {
     const name = names[k % names.length];
     copyFileSync(join(source, name), join(dir, `${String(k).padStart(4, '0')}-${name}`));
   }
-  copyFileSync(join(source, names[0]), done);
+  writeFileSync(done, '');
   return dir;
 }
 

@@ -27,8 +27,9 @@ export async function readFile(path: string, io: SourceIo): Promise<void> {
       return;
     }
     // A regular file can be read again from its start by a gzip decoder after damage.
-    const reread = stats.isFile() ? (): NodeJS.ReadableStream => createReadStream(path, { highWaterMark: io.chunkSize }) : null;
-    await readHandle(handle, io, reread, stats.isFile() ? stats.size : null);
+    const size = stats.isFile() ? stats.size : null;
+    const reread = size !== null ? (): NodeJS.ReadableStream => createReadStream(path, { highWaterMark: io.chunkSize }) : null;
+    await readHandle(handle, io, reread, size);
   } finally {
     await handle.close();
   }
